@@ -1,0 +1,10 @@
+//! The domain: one module per aggregate, plain async functions over a connection.
+
+pub mod budget;
+pub mod catalog;
+pub mod demo;
+pub mod model;
+pub mod proposal;
+pub mod reference;
+pub mod sheet;
+pub mod synthetic;

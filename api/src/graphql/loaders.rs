@@ -1,0 +1,247 @@
+//! One DataLoader per request, so nested lists cost one query per level, not one per row.
+//! Each key type names what it loads.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::auth::Viewer;
+use crate::domain::budget::{self, BudgetYear};
+use crate::domain::proposal::{self, InvestmentNeed, YearFigures};
+use crate::error::ApiError;
+use entity::{budget_round, committee, policy_area, proposal_document};
+
+/// The request's loader: the database and the viewer whose visibility rules apply.
+pub struct AppLoader {
+    db: DatabaseConnection,
+    viewer: Viewer,
+}
+
+impl AppLoader {
+    /// A loader for one request.
+    pub fn new(db: DatabaseConnection, viewer: Viewer) -> Self {
+        Self { db, viewer }
+    }
+}
+
+/// A round by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RoundById(pub i32);
+/// A committee by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CommitteeById(pub i32);
+/// A policy area by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PolicyAreaById(pub i32);
+/// The policy areas of a committee.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PolicyAreasOfCommittee(pub i32);
+/// A visible proposal by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ProposalById(pub i32);
+/// The per-year figures of a proposal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FiguresOf(pub i32);
+/// The investment needs of a proposal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct InvestmentNeedsOf(pub i32);
+/// The visible related proposals of a proposal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RelatedOf(pub i32);
+/// The documents of a proposal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DocumentsOf(pub i32);
+/// The printed budget of a policy area in a round.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AreaBudget {
+    /// Policy area id.
+    pub area: i32,
+    /// Round id.
+    pub round: i32,
+}
+
+fn ids<K: Copy>(keys: &[K], id: impl Fn(K) -> i32) -> Vec<i32> {
+    keys.iter().map(|key| id(*key)).collect()
+}
+
+impl Loader<RoundById> for AppLoader {
+    type Value = budget_round::Model;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[RoundById]) -> Result<HashMap<RoundById, Self::Value>, ApiError> {
+        Ok(budget_round::Entity::find()
+            .filter(budget_round::Column::Id.is_in(ids(keys, |k| k.0)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| (RoundById(row.id), row))
+            .collect())
+    }
+}
+
+impl Loader<CommitteeById> for AppLoader {
+    type Value = committee::Model;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[CommitteeById],
+    ) -> Result<HashMap<CommitteeById, Self::Value>, ApiError> {
+        Ok(committee::Entity::find()
+            .filter(committee::Column::Id.is_in(ids(keys, |k| k.0)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| (CommitteeById(row.id), row))
+            .collect())
+    }
+}
+
+impl Loader<PolicyAreaById> for AppLoader {
+    type Value = policy_area::Model;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[PolicyAreaById],
+    ) -> Result<HashMap<PolicyAreaById, Self::Value>, ApiError> {
+        Ok(policy_area::Entity::find()
+            .filter(policy_area::Column::Id.is_in(ids(keys, |k| k.0)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| (PolicyAreaById(row.id), row))
+            .collect())
+    }
+}
+
+impl Loader<PolicyAreasOfCommittee> for AppLoader {
+    type Value = Vec<policy_area::Model>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[PolicyAreasOfCommittee],
+    ) -> Result<HashMap<PolicyAreasOfCommittee, Self::Value>, ApiError> {
+        let mut found: HashMap<PolicyAreasOfCommittee, Self::Value> =
+            keys.iter().map(|key| (*key, Vec::new())).collect();
+        for row in policy_area::Entity::find()
+            .filter(policy_area::Column::CommitteeId.is_in(ids(keys, |k| k.0)))
+            .order_by_asc(policy_area::Column::Position)
+            .all(&self.db)
+            .await?
+        {
+            found
+                .entry(PolicyAreasOfCommittee(row.committee_id))
+                .or_default()
+                .push(row);
+        }
+        Ok(found)
+    }
+}
+
+impl Loader<ProposalById> for AppLoader {
+    type Value = entity::proposal::Model;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[ProposalById],
+    ) -> Result<HashMap<ProposalById, Self::Value>, ApiError> {
+        Ok(
+            proposal::by_ids(&self.db, &self.viewer, &ids(keys, |k| k.0))
+                .await?
+                .into_iter()
+                .map(|(id, row)| (ProposalById(id), row))
+                .collect(),
+        )
+    }
+}
+
+impl Loader<FiguresOf> for AppLoader {
+    type Value = Vec<YearFigures>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[FiguresOf]) -> Result<HashMap<FiguresOf, Self::Value>, ApiError> {
+        Ok(proposal::year_figures(&self.db, &ids(keys, |k| k.0))
+            .await?
+            .into_iter()
+            .map(|(id, figures)| (FiguresOf(id), figures))
+            .collect())
+    }
+}
+
+impl Loader<InvestmentNeedsOf> for AppLoader {
+    type Value = Vec<InvestmentNeed>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[InvestmentNeedsOf],
+    ) -> Result<HashMap<InvestmentNeedsOf, Self::Value>, ApiError> {
+        Ok(proposal::investment_needs(&self.db, &ids(keys, |k| k.0))
+            .await?
+            .into_iter()
+            .map(|(id, needs)| (InvestmentNeedsOf(id), needs))
+            .collect())
+    }
+}
+
+impl Loader<RelatedOf> for AppLoader {
+    type Value = Vec<entity::proposal::Model>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[RelatedOf]) -> Result<HashMap<RelatedOf, Self::Value>, ApiError> {
+        Ok(
+            proposal::related_proposals(&self.db, &self.viewer, &ids(keys, |k| k.0))
+                .await?
+                .into_iter()
+                .map(|(id, related)| (RelatedOf(id), related))
+                .collect(),
+        )
+    }
+}
+
+impl Loader<DocumentsOf> for AppLoader {
+    type Value = Vec<proposal_document::Model>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[DocumentsOf],
+    ) -> Result<HashMap<DocumentsOf, Self::Value>, ApiError> {
+        Ok(proposal::documents(&self.db, &ids(keys, |k| k.0))
+            .await?
+            .into_iter()
+            .map(|(id, documents)| (DocumentsOf(id), documents))
+            .collect())
+    }
+}
+
+impl Loader<AreaBudget> for AppLoader {
+    type Value = Vec<BudgetYear>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[AreaBudget],
+    ) -> Result<HashMap<AreaBudget, Self::Value>, ApiError> {
+        let mut found = HashMap::new();
+        let mut rounds: Vec<i32> = keys.iter().map(|key| key.round).collect();
+        rounds.sort_unstable();
+        rounds.dedup();
+        // One query pair per round asked for; a request asks for one round in practice.
+        for round in rounds {
+            let areas: Vec<i32> = keys
+                .iter()
+                .filter(|key| key.round == round)
+                .map(|key| key.area)
+                .collect();
+            for (area, years) in budget::policy_area_budgets(&self.db, round, &areas).await? {
+                found.insert(AreaBudget { area, round }, years);
+            }
+        }
+        Ok(found)
+    }
+}

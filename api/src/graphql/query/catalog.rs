@@ -1,0 +1,70 @@
+//! Catalog totals.
+
+use async_graphql::{Context, ID, InputObject, Object, Result};
+
+use crate::domain::catalog::{self, LineFilter, TotalsDimension};
+use crate::domain::model::{BudgetLineKind, ProposalStatus};
+use crate::graphql::query::proposal::ProposalFilter;
+use crate::graphql::types::catalog::CatalogTotal;
+use crate::graphql::types::reference::load_round;
+use crate::graphql::{db, viewer};
+
+#[derive(Default)]
+pub struct CatalogQuery;
+
+/// Which lines the totals sum; every given criterion must hold.
+#[derive(InputObject, Default)]
+pub struct CatalogTotalsFilter {
+    /// Committee codes ("SU", "ØU"); any case.
+    pub committees: Option<Vec<String>>,
+    /// Policy area ids.
+    pub policy_areas: Option<Vec<ID>>,
+    /// Proposal statuses.
+    pub statuses: Option<Vec<ProposalStatus>>,
+    /// Line kinds.
+    pub kinds: Option<Vec<BudgetLineKind>>,
+    /// Budget years.
+    pub years: Option<Vec<i32>>,
+    /// Words that must all occur in the proposal's number or title.
+    pub search: Option<String>,
+}
+
+#[Object]
+impl CatalogQuery {
+    /// Exact sums of the budget lines of a round's proposals that the caller may see,
+    /// grouped by the given dimensions (none: one grand total). Net: savings are negative.
+    async fn catalog_totals(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of the budget round.")] round: ID,
+        #[graphql(desc = "Dimensions to group by, in output order.")] group_by: Vec<
+            TotalsDimension,
+        >,
+        #[graphql(desc = "Which lines to sum.")] filter: Option<CatalogTotalsFilter>,
+    ) -> Result<Vec<CatalogTotal>> {
+        let round = load_round(ctx, &round).await?;
+        let filter = filter.unwrap_or_default();
+        let proposal_filter = ProposalFilter {
+            round: None,
+            committees: filter.committees,
+            policy_areas: filter.policy_areas,
+            statuses: filter.statuses,
+            line_kind: None,
+            line_year: None,
+            search: filter.search,
+        };
+        let mut domain_filter = proposal_filter.into_domain()?;
+        domain_filter.round_id = Some(round.id);
+        let lines = LineFilter {
+            kinds: filter.kinds.unwrap_or_default(),
+            years: filter.years.unwrap_or_default(),
+        };
+        Ok(
+            catalog::totals(db(ctx)?, viewer(ctx)?, &domain_filter, &lines, &group_by)
+                .await?
+                .into_iter()
+                .map(CatalogTotal)
+                .collect(),
+        )
+    }
+}

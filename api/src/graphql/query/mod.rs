@@ -1,0 +1,17 @@
+//! Query roots, split by aggregate and merged.
+
+mod catalog;
+mod node;
+mod proposal;
+mod reference;
+
+use async_graphql::MergedObject;
+
+/// All queries.
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(
+    node::NodeQuery,
+    reference::ReferenceQuery,
+    proposal::ProposalQuery,
+    catalog::CatalogQuery,
+);

@@ -1,0 +1,480 @@
+//! A proposal (prioriteringsforslag) and its sheet.
+
+use crate::graphql::types::Decimal;
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::domain::model::{BudgetLineKind, ExpenseType, ProposalStatus};
+use crate::domain::proposal::{self as domain, YearFigures, complete_years};
+use crate::domain::reference::round_years;
+use crate::error::ApiError;
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::loader;
+use crate::graphql::loaders::{
+    CommitteeById, DocumentsOf, FiguresOf, InvestmentNeedsOf, PolicyAreaById, RelatedOf, RoundById,
+};
+use crate::graphql::types::kroner;
+use crate::graphql::types::reference::{BudgetRound, Committee, PolicyArea};
+use crate::graphql::types::{PageInfo, StatedTotalMismatch, YearAmount};
+use crate::money::{centi_to_decimal, sum_ore};
+use entity::proposal;
+
+/// A proposal: one sheet of the catalog, numbered by committee (`SU01`).
+pub struct Proposal(pub proposal::Model);
+
+impl Proposal {
+    /// The figures of every year of the round (and any stored year outside it).
+    async fn figures(&self, ctx: &Context<'_>) -> Result<Vec<YearFigures>> {
+        let loader = loader(ctx)?;
+        let (figures, round) = futures_join(
+            loader.load_one(FiguresOf(self.0.id)),
+            loader.load_one(RoundById(self.0.round_id)),
+        )
+        .await;
+        let figures = figures?.unwrap_or_default();
+        let years = round?.map(|round| round_years(&round)).unwrap_or_default();
+        Ok(complete_years(figures, &years))
+    }
+}
+
+async fn futures_join<A, B>(a: A, b: B) -> (A::Output, B::Output)
+where
+    A: std::future::Future,
+    B: std::future::Future,
+{
+    tokio::join!(a, b)
+}
+
+/// A proposal: one sheet of the catalog, numbered by committee (`SU01`).
+#[Object]
+impl Proposal {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Proposal, self.0.id)
+    }
+
+    /// Number, unique within the round: committee code and two digits ("SU01").
+    async fn number(&self) -> &str {
+        &self.0.number
+    }
+
+    /// Overskrift.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// Forslagsstiller: who proposes it ("Administrationen", a party, a committee).
+    async fn proposer(&self) -> &str {
+        &self.0.proposer
+    }
+
+    /// Udgiftstype.
+    async fn expense_type(&self) -> Option<ExpenseType> {
+        ExpenseType::parse(&self.0.expense_type)
+    }
+
+    /// Udgiftstype in Danish ("Serviceudgifter").
+    async fn expense_type_label(&self) -> Option<&'static str> {
+        ExpenseType::parse(&self.0.expense_type).map(ExpenseType::label)
+    }
+
+    /// Where the proposal is in its workflow.
+    async fn status(&self) -> Result<ProposalStatus> {
+        Ok(domain::status(&self.0)?)
+    }
+
+    /// The status in Danish ("Indsendt").
+    async fn status_label(&self) -> Result<&'static str> {
+        Ok(domain::status(&self.0)?.label())
+    }
+
+    /// Increases with every change; updates carry the version they were based on.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// The budget round.
+    async fn round(&self, ctx: &Context<'_>) -> Result<BudgetRound> {
+        loader(ctx)?
+            .load_one(RoundById(self.0.round_id))
+            .await?
+            .map(BudgetRound)
+            .ok_or_else(|| ApiError::Internal.into())
+    }
+
+    /// The committee (udvalg) the proposal belongs to.
+    async fn committee(&self, ctx: &Context<'_>) -> Result<Committee> {
+        loader(ctx)?
+            .load_one(CommitteeById(self.0.committee_id))
+            .await?
+            .map(Committee)
+            .ok_or_else(|| ApiError::Internal.into())
+    }
+
+    /// The policy area (politikområde) the proposal touches, when given.
+    async fn policy_area(&self, ctx: &Context<'_>) -> Result<Option<PolicyArea>> {
+        let Some(id) = self.0.policy_area_id else {
+            return Ok(None);
+        };
+        Ok(loader(ctx)?
+            .load_one(PolicyAreaById(id))
+            .await?
+            .map(PolicyArea))
+    }
+
+    /// The sheet's figures, one entry per budget year of the round.
+    async fn years(&self, ctx: &Context<'_>) -> Result<Vec<ProposalYear>> {
+        Ok(self
+            .figures(ctx)
+            .await?
+            .into_iter()
+            .map(ProposalYear)
+            .collect())
+    }
+
+    /// All budget lines (budgetændring – drift), by year then kind; optionally one kind.
+    async fn lines(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only lines of this kind.")] kind: Option<BudgetLineKind>,
+    ) -> Result<Vec<BudgetLine>> {
+        Ok(self
+            .figures(ctx)
+            .await?
+            .into_iter()
+            .flat_map(|year| year.lines)
+            .filter(|line| kind.is_none_or(|kind| line.kind == kind))
+            .map(BudgetLine)
+            .collect())
+    }
+
+    /// Samlet ændring (netto) per year: always the sum of the lines, never typed.
+    async fn net_changes(&self, ctx: &Context<'_>) -> Result<Vec<YearAmount>> {
+        Ok(self
+            .figures(ctx)
+            .await?
+            .iter()
+            .map(|year| YearAmount::from_ore(year.year, year.net_change_ore()))
+            .collect())
+    }
+
+    /// Samlet ændring (netto) of one year, computed from the lines; null outside the round.
+    async fn net_change(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Calendar year.")] year: i32,
+    ) -> Result<Option<Decimal>> {
+        Ok(self
+            .figures(ctx)
+            .await?
+            .iter()
+            .find(|figures| figures.year == year)
+            .map(|figures| kroner(figures.net_change_ore())))
+    }
+
+    /// Every year where the net change stated on the sheet differs from the sum of its
+    /// lines. SU01 as printed has one for 2024-2026: stated -7.125, computed -8.825
+    /// (1.000 kr.).
+    async fn net_change_mismatches(&self, ctx: &Context<'_>) -> Result<Vec<StatedTotalMismatch>> {
+        Ok(self
+            .figures(ctx)
+            .await?
+            .iter()
+            .filter_map(|year| {
+                let stated = year.stated_net_ore?;
+                let computed = year.net_change_ore();
+                (stated != computed)
+                    .then(|| StatedTotalMismatch::from_ore(year.year, stated, computed))
+            })
+            .collect())
+    }
+
+    /// Investeringsbehov: what the proposal needs money for, per year.
+    async fn investment_needs(&self, ctx: &Context<'_>) -> Result<Vec<InvestmentNeed>> {
+        Ok(loader(ctx)?
+            .load_one(InvestmentNeedsOf(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(InvestmentNeed)
+            .collect())
+    }
+
+    /// Per year: the investment needs against the expansion (udvidelse) line that should
+    /// finance them.
+    async fn investment_coverage(&self, ctx: &Context<'_>) -> Result<Vec<InvestmentCoverage>> {
+        investment_coverage(self, ctx).await
+    }
+
+    /// Whether the investment needs add up to the expansion line in every year.
+    async fn investment_needs_match_expansion(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(investment_coverage(self, ctx)
+            .await?
+            .iter()
+            .all(|year| year.matches))
+    }
+
+    /// The seven text sections of the sheet.
+    async fn sections(&self) -> ProposalSections<'_> {
+        ProposalSections(&self.0)
+    }
+
+    /// Proposals this one is related to (sammenhæng til andre bidrag) that the caller may see.
+    async fn related_proposals(&self, ctx: &Context<'_>) -> Result<Vec<Proposal>> {
+        Ok(loader(ctx)?
+            .load_one(RelatedOf(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Proposal)
+            .collect())
+    }
+
+    /// Documents the proposal refers to (relevante dokumenter).
+    async fn documents(&self, ctx: &Context<'_>) -> Result<Vec<Document>> {
+        Ok(loader(ctx)?
+            .load_one(DocumentsOf(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|document| Document {
+                title: document.title,
+                date: document.document_date,
+                reference: document.reference,
+            })
+            .collect())
+    }
+
+    /// When the proposal was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// When the proposal last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+async fn investment_coverage(
+    proposal: &Proposal,
+    ctx: &Context<'_>,
+) -> Result<Vec<InvestmentCoverage>> {
+    let figures = proposal.figures(ctx).await?;
+    let needs = loader(ctx)?
+        .load_one(InvestmentNeedsOf(proposal.0.id))
+        .await?
+        .unwrap_or_default();
+    Ok(figures
+        .iter()
+        .map(|year| {
+            let needed = sum_ore(
+                needs
+                    .iter()
+                    .filter_map(|need| need.amounts.get(&year.year).copied()),
+            );
+            let expansion = year.kind_total_ore(BudgetLineKind::Expansion);
+            InvestmentCoverage {
+                year: year.year,
+                investment_needs: kroner(needed),
+                expansion: kroner(expansion),
+                difference: kroner(needed - expansion),
+                matches: needed == expansion,
+            }
+        })
+        .collect())
+}
+
+/// The figures of one budget year of a proposal.
+pub struct ProposalYear(YearFigures);
+
+/// The figures of one budget year of a proposal.
+#[Object]
+impl ProposalYear {
+    /// Calendar year.
+    async fn year(&self) -> i32 {
+        self.0.year
+    }
+
+    /// Nuværende budget: the current budget of what the proposal touches, kroner.
+    async fn current_budget(&self) -> Option<Decimal> {
+        self.0.current_budget_ore.map(kroner)
+    }
+
+    /// Personalekonsekvenser: change in full-time equivalents (årsværk); null when blank.
+    async fn staff_impact(&self) -> Option<Decimal> {
+        self.0
+            .staff_impact_centi
+            .map(|centi| Decimal(centi_to_decimal(centi)))
+    }
+
+    /// The year's budget lines, in kind order.
+    async fn lines(&self) -> Vec<BudgetLine> {
+        self.0.lines.iter().cloned().map(BudgetLine).collect()
+    }
+
+    /// The sum of the year's lines of one kind, kroner (zero when there are none).
+    async fn amount(&self, #[graphql(desc = "Line kind.")] kind: BudgetLineKind) -> Decimal {
+        kroner(self.0.kind_total_ore(kind))
+    }
+
+    /// Samlet ændring (netto): the sum of the lines, kroner.
+    async fn net_change(&self) -> Decimal {
+        kroner(self.0.net_change_ore())
+    }
+
+    /// The net change as stated on the sheet, kroner; kept as printed, never the truth.
+    async fn stated_net_change(&self) -> Option<Decimal> {
+        self.0.stated_net_ore.map(kroner)
+    }
+
+    /// Whether a stated net change exists and differs from the computed one.
+    async fn net_change_mismatch(&self) -> bool {
+        self.0
+            .stated_net_ore
+            .is_some_and(|stated| stated != self.0.net_change_ore())
+    }
+}
+
+/// One operating budget line: a kind, a year and an amount.
+pub struct BudgetLine(domain::Line);
+
+/// One operating budget line: a kind, a year and an amount.
+#[Object]
+impl BudgetLine {
+    /// Calendar year.
+    async fn year(&self) -> i32 {
+        self.0.year
+    }
+
+    /// Kind of line.
+    async fn kind(&self) -> BudgetLineKind {
+        self.0.kind
+    }
+
+    /// The kind in Danish ("Effektivisering").
+    async fn kind_label(&self) -> &'static str {
+        self.0.kind.label()
+    }
+
+    /// Kroner; (-) = mindreudgift/merindtægt, (+) = merudgift/mindreindtægt.
+    async fn amount(&self) -> Decimal {
+        kroner(self.0.amount_ore)
+    }
+}
+
+/// An investment need (investeringsbehov): a purpose and its amounts per year.
+pub struct InvestmentNeed(domain::InvestmentNeed);
+
+/// An investment need (investeringsbehov): a purpose and its amounts per year.
+#[Object]
+impl InvestmentNeed {
+    /// What the money is for.
+    async fn purpose(&self) -> &str {
+        &self.0.purpose
+    }
+
+    /// Amounts per year, kroner.
+    async fn amounts(&self) -> Vec<YearAmount> {
+        self.0
+            .amounts
+            .iter()
+            .map(|(year, ore)| YearAmount::from_ore(*year, *ore))
+            .collect()
+    }
+
+    /// The sum over all years, kroner.
+    async fn total(&self) -> Decimal {
+        kroner(sum_ore(self.0.amounts.values().copied()))
+    }
+}
+
+/// Investment needs against the expansion line in one year.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct InvestmentCoverage {
+    /// Calendar year.
+    pub year: i32,
+    /// Sum of the investment needs, kroner.
+    pub investment_needs: Decimal,
+    /// Sum of the expansion (udvidelse) lines, kroner.
+    pub expansion: Decimal,
+    /// `investmentNeeds - expansion`, kroner.
+    pub difference: Decimal,
+    /// Whether they are equal.
+    pub matches: bool,
+}
+
+/// The seven text sections of a sheet, as text the client renders (paragraphs separated by
+/// blank lines, lists as lines starting with "- ").
+pub struct ProposalSections<'a>(&'a proposal::Model);
+
+/// The seven text sections of a sheet, as text the client renders (paragraphs separated by
+/// blank lines, lists as lines starting with "- ").
+#[Object]
+impl ProposalSections<'_> {
+    /// 1. Resumé.
+    async fn summary(&self) -> &str {
+        &self.0.summary
+    }
+
+    /// 2. Status.
+    async fn status(&self) -> &str {
+        &self.0.status_text
+    }
+
+    /// 3. Ændringsforslag: what the proposal changes.
+    async fn proposed_change(&self) -> &str {
+        &self.0.proposed_change
+    }
+
+    /// 4. Konsekvens.
+    async fn consequences(&self) -> &str {
+        &self.0.consequences
+    }
+
+    /// 5. Investeringsbehov, as text.
+    async fn investment_needs(&self) -> &str {
+        &self.0.investment_text
+    }
+
+    /// 6. Relevante dokumenter eller sammenhæng til andre bidrag, as text.
+    async fn related_documents(&self) -> &str {
+        &self.0.related_text
+    }
+
+    /// 7. Bemærkninger fra HU (the main works council), as printed on the sheet.
+    async fn hu_remarks(&self) -> &str {
+        &self.0.hu_remarks_text
+    }
+}
+
+/// A document a proposal refers to.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Document {
+    /// Title as printed.
+    pub title: String,
+    /// Date of the document.
+    pub date: Option<NaiveDate>,
+    /// Case number, link or other reference.
+    pub reference: Option<String>,
+}
+
+/// An edge of a proposal list.
+#[derive(SimpleObject)]
+pub struct ProposalEdge {
+    /// Where this edge is; pass as `after` to continue after it.
+    pub cursor: String,
+    /// The proposal.
+    pub node: Proposal,
+}
+
+/// A page of proposals.
+#[derive(SimpleObject)]
+pub struct ProposalConnection {
+    /// The edges of the page.
+    pub edges: Vec<ProposalEdge>,
+    /// Page information.
+    pub page_info: PageInfo,
+    /// How many proposals match in all (that the caller may see).
+    pub total_count: u64,
+}

@@ -1,0 +1,87 @@
+//! `prioritering [serve | seed | generate [--proposals N] [--first-year Y] | schema]`
+
+use std::net::TcpListener;
+
+use api::config::Config;
+
+const USAGE: &str =
+    "usage: api [serve | seed | generate [--proposals N] [--first-year YEAR] [--seed N] | schema]";
+
+#[actix_web::main]
+async fn main() -> std::process::ExitCode {
+    match run(std::env::args().skip(1).collect()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Vec<String>) -> Result<(), String> {
+    let command = args.first().map(String::as_str).unwrap_or("serve");
+    if command == "schema" {
+        print!("{}", api::sdl());
+        return Ok(());
+    }
+    let config = Config::from_env()?;
+    api::init_tracing(config.log_format);
+    match command {
+        "serve" => {
+            let listener = TcpListener::bind(&config.bind)
+                .map_err(|error| format!("cannot listen on {}: {error}", config.bind))?;
+            tracing::info!(address = %config.bind, graphiql = config.graphiql, "serving GraphQL at /graphql");
+            api::run(config, listener)
+                .await?
+                .await
+                .map_err(|error| format!("server failed: {error}"))
+        }
+        "seed" => {
+            let db = open(&config).await?;
+            api::domain::demo::load(&db)
+                .await
+                .map_err(|error| error.message())?;
+            println!("demo data loaded");
+            Ok(())
+        }
+        "generate" => {
+            let proposals: usize = option(&args, "--proposals")?.unwrap_or(3000);
+            let first_year: i32 = option(&args, "--first-year")?.unwrap_or(2030);
+            let seed: u64 = option(&args, "--seed")?.unwrap_or(1);
+            let db = open(&config).await?;
+            api::domain::demo::load(&db)
+                .await
+                .map_err(|error| error.message())?;
+            let generated = api::domain::synthetic::generate(&db, first_year, proposals, seed)
+                .await
+                .map_err(|error| error.message())?;
+            println!(
+                "round {first_year}: {} proposals, {} budget lines",
+                generated.proposals, generated.lines
+            );
+            Ok(())
+        }
+        _ => Err(USAGE.to_owned()),
+    }
+}
+
+async fn open(config: &Config) -> Result<sea_orm::DatabaseConnection, String> {
+    let db = api::db::connect(&config.database_url)
+        .await
+        .map_err(|error| format!("cannot open the database: {error}"))?;
+    api::db::migrate(&db)
+        .await
+        .map_err(|error| format!("cannot migrate the database: {error}"))?;
+    Ok(db)
+}
+
+fn option<T: std::str::FromStr>(args: &[String], name: &str) -> Result<Option<T>, String> {
+    match args.iter().position(|arg| arg == name) {
+        None => Ok(None),
+        Some(index) => args
+            .get(index + 1)
+            .and_then(|value| value.parse().ok())
+            .map(Some)
+            .ok_or_else(|| format!("{name} needs a number\n{USAGE}")),
+    }
+}

@@ -1,0 +1,239 @@
+//! The test harness: `TestApp::spawn()` starts the real server on port 0 over a fresh
+//! database with the demo data, and talks HTTP to it.
+//!
+//! The database is SQLite (a temporary file) unless `TEST_DATABASE_URL` names a PostgreSQL
+//! server (`postgres://user@127.0.0.1:5432/postgres`): then each test gets a database of its
+//! own, created on the fly and dropped when the test ends.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use api::config::Config;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+/// A running server and a handle on its database.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// The database the server uses (the same pool).
+    pub db: DatabaseConnection,
+    statements: Arc<AtomicUsize>,
+    client: awc::Client,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    SqliteFile(std::path::PathBuf),
+    PostgresDatabase { admin_url: String, name: String },
+}
+
+/// Whether the tests run on PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var("TEST_DATABASE_URL").is_ok_and(|url| url.starts_with("postgres"))
+}
+
+impl TestApp {
+    /// Starts the app with the default configuration.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Starts the app after `adjust` has changed the configuration.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let n = NEXT.fetch_add(1, Ordering::SeqCst);
+        let pid = std::process::id();
+        let (url, cleanup) = match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if admin_url.starts_with("postgres") => {
+                let name = format!("prioritering_test_{pid}_{n}");
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(base, _)| base)
+                    .unwrap_or(&admin_url);
+                (
+                    format!("{base}/{name}"),
+                    Cleanup::PostgresDatabase { admin_url, name },
+                )
+            }
+            _ => {
+                let path = std::env::temp_dir().join(format!("prioritering-test-{pid}-{n}.db"));
+                let _ = std::fs::remove_file(&path);
+                (
+                    format!("sqlite://{}?mode=rwc", path.display()),
+                    Cleanup::SqliteFile(path),
+                )
+            }
+        };
+
+        let mut config = Config {
+            database_url: url.clone(),
+            workers: 1,
+            ..Config::default()
+        };
+        adjust(&mut config);
+
+        let mut db = api::db::connect(&url).await.expect("connect");
+        api::db::migrate(&db).await.expect("migrate");
+        api::domain::demo::load(&db).await.expect("demo data");
+        let statements = Arc::new(AtomicUsize::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let server = api::serve(db.clone(), &config, listener).expect("serve");
+        actix_web::rt::spawn(server);
+
+        Self {
+            address: format!("http://127.0.0.1:{port}"),
+            db,
+            statements,
+            client: awc::Client::builder()
+                .timeout(std::time::Duration::from_secs(60))
+                .finish(),
+            cleanup,
+        }
+    }
+
+    /// How many SQL statements the server's pool has run so far.
+    pub fn statements(&self) -> usize {
+        self.statements.load(Ordering::SeqCst)
+    }
+
+    /// Posts a GraphQL request and returns the whole response body.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        let mut response = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .send_json(&json!({ "query": query, "variables": variables }))
+            .await
+            .expect("request");
+        assert_eq!(response.status().as_u16(), 200, "GraphQL answers 200");
+        response
+            .json::<Value>()
+            .limit(64 * 1024 * 1024)
+            .await
+            .expect("JSON body")
+    }
+
+    /// Posts a GraphQL request that must succeed and returns its `data`.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body = self.graphql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// Posts a GraphQL request that must fail and returns its first error.
+    pub async fn error(&self, query: &str, variables: Value) -> Value {
+        let body = self.graphql(query, variables).await;
+        body["errors"][0].clone()
+    }
+
+    /// Sends raw bytes to `/graphql` and returns status and body text.
+    pub async fn post_raw(&self, body: Vec<u8>) -> (u16, String) {
+        let mut response = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .insert_header(("content-type", "application/json"))
+            .send_body(body)
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        let text = response
+            .body()
+            .limit(64 * 1024 * 1024)
+            .await
+            .unwrap_or_default();
+        (status, String::from_utf8_lossy(&text).into_owned())
+    }
+
+    /// GETs a path and returns status, `x-request-id` and body text.
+    pub async fn get(&self, path: &str, request_id: Option<&str>) -> (u16, Option<String>, String) {
+        let mut request = self.client.get(format!("{}{path}", self.address));
+        if let Some(id) = request_id {
+            request = request.insert_header(("x-request-id", id));
+        }
+        let mut response = request.send().await.expect("request");
+        let id = response
+            .headers()
+            .get("x-request-id")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let text = response
+            .body()
+            .limit(16 * 1024 * 1024)
+            .await
+            .unwrap_or_default();
+        (
+            response.status().as_u16(),
+            id,
+            String::from_utf8_lossy(&text).into_owned(),
+        )
+    }
+
+    /// The global id of the round starting in `first_year`.
+    pub async fn round_id(&self, first_year: i32) -> String {
+        let data = self
+            .data(
+                "query($y: Int) { round(firstYear: $y) { id } }",
+                json!({ "y": first_year }),
+            )
+            .await;
+        data["round"]["id"].as_str().expect("round id").to_owned()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::SqliteFile(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::PostgresDatabase { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs inside the test's runtime: use a runtime of our own, on a thread.
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("runtime");
+                    runtime.block_on(async move {
+                        if let Ok(admin) = Database::connect(&admin_url).await {
+                            let _ = admin
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                                ))
+                                .await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// A decimal from a JSON string field, for exact comparisons.
+pub fn dec(value: &Value) -> rust_decimal::Decimal {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("expected a decimal string, got {value}"))
+        .parse()
+        .expect("decimal")
+}

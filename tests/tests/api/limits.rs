@@ -1,0 +1,136 @@
+//! Bounded queries and clear errors: depth, complexity, body size, malformed requests, and
+//! a statement count that does not grow with the page size (no N+1).
+
+use serde_json::json;
+use tests::TestApp;
+
+#[actix_web::test]
+async fn a_query_deeper_than_the_limit_is_refused() {
+    let app = TestApp::spawn().await;
+    let mut query = String::from("number");
+    for _ in 0..12 {
+        query = format!("relatedProposals {{ {query} }}");
+    }
+    let body = app
+        .graphql(
+            &format!("{{ proposals {{ edges {{ node {{ {query} }} }} }} }}"),
+            json!({}),
+        )
+        .await;
+    assert!(body["data"].is_null());
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nested too deep"),
+        "{body}"
+    );
+}
+
+#[actix_web::test]
+async fn a_query_too_costly_is_refused_before_it_runs() {
+    let app = TestApp::spawn().await;
+    let fields: Vec<String> = (0..250).map(|n| format!("a{n}: number")).collect();
+    let before = app.statements();
+    let body = app
+        .graphql(
+            &format!(
+                "{{ proposals(first: 100) {{ edges {{ node {{ {} }} }} }} }}",
+                fields.join(" ")
+            ),
+            json!({}),
+        )
+        .await;
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("too complex"),
+        "{body}"
+    );
+    assert_eq!(app.statements(), before, "nothing ran");
+}
+
+#[actix_web::test]
+async fn an_oversized_body_is_refused() {
+    let app = TestApp::spawn().await;
+    let padding = " ".repeat(2 * 1024 * 1024);
+    let body = format!("{{\"query\": \"{{ rounds {{ name }} }}{padding}\"}}");
+    let (status, _) = app.post_raw(body.into_bytes()).await;
+    assert_eq!(status, 413);
+}
+
+#[actix_web::test]
+async fn a_body_that_is_not_a_graphql_request_gets_a_clear_error() {
+    let app = TestApp::spawn().await;
+    let (status, text) = app.post_raw(b"{not json".to_vec()).await;
+    assert_eq!(status, 400);
+    let body: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+}
+
+#[actix_web::test]
+async fn a_malformed_id_names_the_argument() {
+    let app = TestApp::spawn().await;
+    let error = app
+        .error(r#"{ node(id: "bm9wZQ") { id } }"#, json!({}))
+        .await;
+    assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(error["extensions"]["field"], json!(["id"]));
+    let error = app
+        .error(
+            r#"{ proposal(round: "bm9wZQ", number: "SU01") { id } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(error["extensions"]["field"], json!(["round"]));
+}
+
+const PAGE: &str = r#"query($round: ID!, $first: Int!) {
+  proposals(filter: { round: $round }, first: $first) {
+    totalCount
+    edges { node {
+      number status
+      round { name priceLevel }
+      committee { code policyAreas { name } }
+      policyArea { name }
+      years { year netChange statedNetChange lines { kind amount } }
+      netChangeMismatches { year difference }
+      investmentNeeds { purpose total }
+      investmentNeedsMatchExpansion
+      relatedProposals { number committee { name } }
+      documents { title }
+    } }
+  }
+}"#;
+
+#[actix_web::test]
+async fn the_statement_count_does_not_grow_with_the_page_size() {
+    let app = TestApp::spawn().await;
+    let generated = api::domain::synthetic::generate(&app.db, 2030, 240, 7)
+        .await
+        .unwrap();
+    assert_eq!(generated.proposals, 240);
+    let round = app.round_id(2030).await;
+
+    let mut counts = Vec::new();
+    for first in [5, 100] {
+        let before = app.statements();
+        let data = app
+            .data(PAGE, json!({ "round": round, "first": first }))
+            .await;
+        counts.push(app.statements() - before);
+        let edges = data["proposals"]["edges"].as_array().unwrap();
+        assert_eq!(edges.len(), first);
+        assert!(data["proposals"]["totalCount"].as_u64().unwrap() >= 100);
+        assert_eq!(edges[0]["node"]["years"].as_array().unwrap().len(), 4);
+    }
+    assert_eq!(
+        counts[0], counts[1],
+        "statements for 5 and for 100 proposals: {counts:?}"
+    );
+    assert!(
+        counts[1] <= 15,
+        "a page costs a bounded number of statements: {counts:?}"
+    );
+}

@@ -1,0 +1,14 @@
+//! Integration tests: the real server over HTTP, on SQLite or (with `TEST_DATABASE_URL`)
+//! PostgreSQL. One module per capability.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod budgets;
+mod catalog;
+mod fixtures;
+mod limits;
+mod money;
+mod operations;
+mod proposals;
+mod schema;
+mod su01;

@@ -1,0 +1,70 @@
+//! Running it: health, readiness, request ids, GraphiQL, demo data, the generator.
+
+use entity::proposal;
+use sea_orm::{EntityTrait, PaginatorTrait};
+use tests::TestApp;
+
+#[actix_web::test]
+async fn health_and_readiness_answer() {
+    let app = TestApp::spawn().await;
+    let (status, _, body) = app.get("/health", None).await;
+    assert_eq!((status, body.as_str()), (200, r#"{"status":"ok"}"#));
+    let (status, _, body) = app.get("/ready", None).await;
+    assert_eq!((status, body.as_str()), (200, r#"{"status":"ready"}"#));
+}
+
+#[actix_web::test]
+async fn every_response_carries_a_request_id_and_keeps_the_callers() {
+    let app = TestApp::spawn().await;
+    let (_, generated, _) = app.get("/health", None).await;
+    assert!(generated.is_some_and(|id| !id.is_empty()));
+    let (_, kept, _) = app.get("/health", Some("trace-42")).await;
+    assert_eq!(kept.as_deref(), Some("trace-42"));
+    let (_, replaced, _) = app.get("/health", Some("<script>")).await;
+    assert_ne!(replaced.as_deref(), Some("<script>"));
+}
+
+#[actix_web::test]
+async fn graphiql_is_served_in_development_and_can_be_turned_off() {
+    let app = TestApp::spawn().await;
+    let (status, _, body) = app.get("/graphql", None).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("graphiql"));
+    let production = TestApp::spawn_with(|config| config.graphiql = false).await;
+    assert_eq!(production.get("/graphql", None).await.0, 404);
+}
+
+#[actix_web::test]
+async fn loading_the_demo_data_again_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let before = proposal::Entity::find().count(&app.db).await.unwrap();
+    api::domain::demo::load(&app.db).await.unwrap();
+    api::domain::demo::load(&app.db).await.unwrap();
+    assert_eq!(
+        proposal::Entity::find().count(&app.db).await.unwrap(),
+        before
+    );
+    assert_eq!(before, 2, "SU01 and ØU01");
+}
+
+#[actix_web::test]
+async fn an_unknown_route_is_a_json_404() {
+    let app = TestApp::spawn().await;
+    let (status, _, body) = app.get("/nope", None).await;
+    assert_eq!(status, 404);
+    assert!(body.contains("no such route"));
+}
+
+#[actix_web::test]
+async fn the_suite_runs_on_the_database_it_was_asked_for() {
+    let app = TestApp::spawn().await;
+    let expected = if tests::on_postgres() {
+        sea_orm::DatabaseBackend::Postgres
+    } else {
+        sea_orm::DatabaseBackend::Sqlite
+    };
+    assert_eq!(
+        sea_orm::ConnectionTrait::get_database_backend(&app.db),
+        expected
+    );
+}
