@@ -2,6 +2,7 @@
 //! (prioriteringsforslag), from first draft to the approved changes finance systems book.
 
 pub mod auth;
+pub mod bench;
 pub mod config;
 pub mod db;
 pub mod domain;

@@ -61,6 +61,25 @@ async fn run(args: Vec<String>) -> Result<(), String> {
             );
             Ok(())
         }
+        "bench" => {
+            let options = api::bench::BenchOptions {
+                proposals: option(&args, "--proposals")?.unwrap_or(3000),
+                iterations: option(&args, "--iterations")?.unwrap_or(30),
+            };
+            // A fresh database each run unless one is named, so runs compare.
+            let mut config = config;
+            let scratch =
+                std::env::temp_dir().join(format!("prioritering-bench-{}.db", std::process::id()));
+            if std::env::var("DATABASE_URL").is_err() {
+                config.database_url = format!("sqlite://{}?mode=rwc", scratch.display());
+            }
+            let report = api::bench::run(&config, &options).await;
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", scratch.display()));
+            }
+            print!("{}", report?);
+            Ok(())
+        }
         _ => Err(USAGE.to_owned()),
     }
 }

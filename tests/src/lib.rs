@@ -24,7 +24,51 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     statements: Arc<AtomicUsize>,
     client: awc::Client,
+    _database: TestDatabase,
+}
+
+/// An empty database of its own for one test, removed when dropped.
+pub struct TestDatabase {
+    /// Where it is.
+    pub url: String,
     cleanup: Cleanup,
+}
+
+impl TestDatabase {
+    /// A new, empty database on the backend the suite runs on.
+    pub async fn create() -> Self {
+        let n = NEXT.fetch_add(1, Ordering::SeqCst);
+        let pid = std::process::id();
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if admin_url.starts_with("postgres") => {
+                let name = format!("prioritering_test_{pid}_{n}");
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(base, _)| base)
+                    .unwrap_or(&admin_url);
+                Self {
+                    url: format!("{base}/{name}"),
+                    cleanup: Cleanup::PostgresDatabase { admin_url, name },
+                }
+            }
+            _ => {
+                let path = std::env::temp_dir().join(format!("prioritering-test-{pid}-{n}.db"));
+                let _ = std::fs::remove_file(&path);
+                Self {
+                    url: format!("sqlite://{}?mode=rwc", path.display()),
+                    cleanup: Cleanup::SqliteFile(path),
+                }
+            }
+        }
+    }
 }
 
 enum Cleanup {
@@ -45,37 +89,8 @@ impl TestApp {
 
     /// Starts the app after `adjust` has changed the configuration.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
-        let n = NEXT.fetch_add(1, Ordering::SeqCst);
-        let pid = std::process::id();
-        let (url, cleanup) = match std::env::var("TEST_DATABASE_URL") {
-            Ok(admin_url) if admin_url.starts_with("postgres") => {
-                let name = format!("prioritering_test_{pid}_{n}");
-                let admin = Database::connect(&admin_url)
-                    .await
-                    .expect("connect to TEST_DATABASE_URL");
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                    .await
-                    .expect("create test database");
-                admin.close().await.ok();
-                let base = admin_url
-                    .rsplit_once('/')
-                    .map(|(base, _)| base)
-                    .unwrap_or(&admin_url);
-                (
-                    format!("{base}/{name}"),
-                    Cleanup::PostgresDatabase { admin_url, name },
-                )
-            }
-            _ => {
-                let path = std::env::temp_dir().join(format!("prioritering-test-{pid}-{n}.db"));
-                let _ = std::fs::remove_file(&path);
-                (
-                    format!("sqlite://{}?mode=rwc", path.display()),
-                    Cleanup::SqliteFile(path),
-                )
-            }
-        };
+        let database = TestDatabase::create().await;
+        let url = database.url.clone();
 
         let mut config = Config {
             database_url: url.clone(),
@@ -105,7 +120,7 @@ impl TestApp {
             client: awc::Client::builder()
                 .timeout(std::time::Duration::from_secs(60))
                 .finish(),
-            cleanup,
+            _database: database,
         }
     }
 
@@ -197,7 +212,7 @@ impl TestApp {
     }
 }
 
-impl Drop for TestApp {
+impl Drop for TestDatabase {
     fn drop(&mut self) {
         match &self.cleanup {
             Cleanup::SqliteFile(path) => {

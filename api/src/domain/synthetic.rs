@@ -2,7 +2,10 @@
 //! lines, figures and investment needs shaped like real sheets. Deterministic for a seed.
 
 use chrono::Utc;
-use sea_orm::{ActiveValue::Set, EntityTrait, TransactionSession, TransactionTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionSession,
+    TransactionTrait,
+};
 
 use crate::domain::demo::ensure_round;
 use crate::domain::model::{
@@ -64,6 +67,16 @@ pub async fn generate(
         RoundPhase::Negotiation,
     )
     .await?;
+    let existing = proposal::Entity::find()
+        .filter(proposal::Column::RoundId.eq(round.id))
+        .count(&txn)
+        .await?;
+    if existing > 0 {
+        return Err(ApiError::bad_input(
+            &["firstYear"],
+            format!("the round starting {first_year} already has proposals; choose another year"),
+        ));
+    }
     let mut rng = SplitMix(seed);
     let statuses = ProposalStatus::ALL;
     let expense_types = ExpenseType::ALL;

@@ -68,3 +68,16 @@ async fn the_suite_runs_on_the_database_it_was_asked_for() {
         expected
     );
 }
+
+#[actix_web::test]
+async fn replicas_starting_at_once_migrate_safely() {
+    let database = tests::TestDatabase::create().await;
+    let first = api::db::connect(&database.url).await.unwrap();
+    let second = api::db::connect(&database.url).await.unwrap();
+    let (a, b) = tokio::join!(api::db::migrate(&first), api::db::migrate(&second));
+    assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
+    api::domain::demo::load(&first).await.unwrap();
+    assert_eq!(proposal::Entity::find().count(&second).await.unwrap(), 2);
+    first.close().await.unwrap();
+    second.close().await.unwrap();
+}

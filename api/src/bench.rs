@@ -1,0 +1,145 @@
+//! `api bench`: a rerunnable benchmark of the read API. It loads the demo data and a
+//! synthetic round into a fresh database, runs representative queries through the schema
+//! (DataLoaders and all, without HTTP) and prints the median and 90th percentile time and
+//! the SQL statements per query. Compare runs by their medians; the machines are shared.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use async_graphql::Variables;
+use serde_json::json;
+
+use crate::auth::Viewer;
+use crate::config::Config;
+use crate::graphql::{build_schema, request_data};
+
+/// What to measure.
+#[derive(Clone, Debug)]
+pub struct BenchOptions {
+    /// Proposals in the synthetic round.
+    pub proposals: usize,
+    /// Runs per query (after one warm-up run).
+    pub iterations: usize,
+}
+
+const QUERIES: &[(&str, &str)] = &[
+    (
+        "catalog page (100, nested sheet)",
+        r#"query($round: ID!) { proposals(filter: { round: $round }, first: 100) { totalCount
+            edges { node { number title status committee { code } round { priceLevel }
+              years { year netChange statedNetChange lines { kind amount } }
+              netChangeMismatches { year } investmentNeedsMatchExpansion relatedProposals { number } } } } }"#,
+    ),
+    (
+        "catalog totals (committee × year × kind)",
+        r#"query($round: ID!) { catalogTotals(round: $round, groupBy: [COMMITTEE, YEAR, KIND]) {
+            committee { code } year kind amount proposalCount } }"#,
+    ),
+    (
+        "order by net change 2031 (50)",
+        r#"query($round: ID!) { proposals(filter: { round: $round }, first: 50,
+            orderBy: { field: NET_CHANGE, year: 2031 }) { edges { node { number netChange(year: 2031) } } } }"#,
+    ),
+    (
+        "search in titles",
+        r#"query($round: ID!) { proposals(filter: { round: $round, search: "område 42" }, first: 20) {
+            totalCount edges { node { number title } } } }"#,
+    ),
+    (
+        "filter committee + kind + year",
+        r#"query($round: ID!) { proposals(filter: { round: $round, committees: ["ØU"],
+            lineKind: SERVICE_REDUCTION, lineYear: 2032 }, first: 20) { totalCount } }"#,
+    ),
+    (
+        "one full sheet by number",
+        r#"query($round: ID!) { proposal(round: $round, number: "SU07") { number title proposer
+            years { year currentBudget staffImpact netChange statedNetChange lines { kind amount } }
+            netChangeMismatches { year stated computed difference } investmentCoverage { year matches }
+            sections { summary status proposedChange consequences } documents { title } } }"#,
+    ),
+];
+
+/// Runs the benchmark against `config.database_url` (which should be empty) and returns the
+/// report as text.
+pub async fn run(config: &Config, options: &BenchOptions) -> Result<String, String> {
+    let mut db = crate::db::connect(&config.database_url)
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))?;
+    crate::db::migrate(&db)
+        .await
+        .map_err(|e| format!("cannot migrate: {e}"))?;
+    crate::domain::demo::load(&db)
+        .await
+        .map_err(|e| e.message())?;
+    let started = Instant::now();
+    let generated = crate::domain::synthetic::generate(&db, 2030, options.proposals, 1)
+        .await
+        .map_err(|e| e.message())?;
+    let seeding = started.elapsed();
+
+    let statements = Arc::new(AtomicUsize::new(0));
+    let counter = statements.clone();
+    db.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::Relaxed);
+    });
+    let schema = build_schema(db.clone(), config);
+    let round =
+        crate::graphql::ids::encode(crate::graphql::ids::Kind::BudgetRound, generated.round_id);
+
+    let mut report = format!(
+        "backend {:?}, {} proposals / {} lines generated in {:.1} s, {} iterations per query\n\n\
+         {:<42} {:>10} {:>10} {:>11}\n",
+        sea_orm::ConnectionTrait::get_database_backend(&db),
+        generated.proposals,
+        generated.lines,
+        seeding.as_secs_f64(),
+        options.iterations,
+        "query",
+        "median ms",
+        "p90 ms",
+        "statements"
+    );
+    for (name, query) in QUERIES {
+        let mut times = Vec::with_capacity(options.iterations);
+        let mut per_query = 0;
+        for iteration in 0..=options.iterations {
+            let (viewer, loader) = request_data(&db, Viewer::Anonymous);
+            let request = async_graphql::Request::new(*query)
+                .variables(Variables::from_json(json!({ "round": round.as_str() })))
+                .data(viewer)
+                .data(loader);
+            let before = statements.load(Ordering::Relaxed);
+            let started = Instant::now();
+            let response = schema.execute(request).await;
+            let elapsed = started.elapsed();
+            if !response.errors.is_empty() {
+                return Err(format!("{name}: {:?}", response.errors));
+            }
+            per_query = statements.load(Ordering::Relaxed) - before;
+            if iteration > 0 {
+                times.push(elapsed);
+            }
+        }
+        times.sort();
+        report.push_str(&format!(
+            "{:<42} {:>10.2} {:>10.2} {:>11}\n",
+            name,
+            millis(percentile(&times, 50)),
+            millis(percentile(&times, 90)),
+            per_query
+        ));
+    }
+    Ok(report)
+}
+
+fn percentile(sorted: &[Duration], percent: usize) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[(sorted.len() - 1) * percent / 100]
+}
+
+fn millis(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
