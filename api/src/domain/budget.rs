@@ -157,15 +157,15 @@ pub async fn policy_area_budgets(
     Ok(by_area)
 }
 
-/// The printed budget of a committee in a round (Tabel 1): its total and service expenses
-/// as printed, and its policy areas' printed totals as the parts.
-pub async fn committee_budget(
+/// The printed budgets of committees in a round (Tabel 1), keyed by committee id: their
+/// totals and service expenses as printed, and their policy areas' printed totals as parts.
+pub async fn committee_budgets(
     db: &impl ConnectionTrait,
     round_id: i32,
-    committee_id: i32,
-) -> ApiResult<Vec<BudgetYear>> {
+    committee_ids: &[i32],
+) -> ApiResult<BTreeMap<i32, Vec<BudgetYear>>> {
     let areas = policy_area::Entity::find()
-        .filter(policy_area::Column::CommitteeId.eq(committee_id))
+        .filter(policy_area::Column::CommitteeId.is_in(committee_ids.to_vec()))
         .order_by_asc(policy_area::Column::Position)
         .all(db)
         .await?;
@@ -173,27 +173,22 @@ pub async fn committee_budget(
     let area_years = policy_area_budgets(db, round_id, &area_ids).await?;
     let stated = committee_budget::Entity::find()
         .filter(committee_budget::Column::RoundId.eq(round_id))
-        .filter(committee_budget::Column::CommitteeId.eq(committee_id))
+        .filter(committee_budget::Column::CommitteeId.is_in(committee_ids.to_vec()))
         .all(db)
         .await?;
 
-    let mut years: BTreeMap<i32, BudgetYear> = BTreeMap::new();
+    let mut years: BTreeMap<(i32, i32), BudgetYear> = BTreeMap::new();
     for row in stated {
-        years.insert(
-            row.year,
-            BudgetYear {
-                year: row.year,
-                stated_total_ore: row.stated_total_ore,
-                parts: Vec::new(),
-                service_expenses_ore: row.service_expenses_ore,
-                computed_service_expenses_ore: None,
-            },
-        );
+        let year = years
+            .entry((row.committee_id, row.year))
+            .or_insert_with(|| BudgetYear::empty(row.year));
+        year.stated_total_ore = row.stated_total_ore;
+        year.service_expenses_ore = row.service_expenses_ore;
     }
     for area in &areas {
         for area_year in area_years.get(&area.id).into_iter().flatten() {
             let year = years
-                .entry(area_year.year)
+                .entry((area.committee_id, area_year.year))
                 .or_insert_with(|| BudgetYear::empty(area_year.year));
             if let Some(total) = area_year
                 .stated_total_ore
@@ -211,7 +206,12 @@ pub async fn committee_budget(
             }
         }
     }
-    Ok(years.into_values().collect())
+    let mut by_committee: BTreeMap<i32, Vec<BudgetYear>> =
+        committee_ids.iter().map(|id| (*id, Vec::new())).collect();
+    for ((committee, _), year) in years {
+        by_committee.entry(committee).or_default().push(year);
+    }
+    Ok(by_committee)
 }
 
 /// One quantity or assumption (Tabel 3) for one year.
@@ -227,25 +227,31 @@ pub struct Quantity {
     pub value_centi: i64,
 }
 
-/// A policy area's quantities and assumptions in a round, in printed order.
+/// Policy areas' quantities and assumptions in a round, keyed by area id, in printed order.
 pub async fn policy_area_quantities(
     db: &impl ConnectionTrait,
     round_id: i32,
-    area_id: i32,
-) -> ApiResult<Vec<Quantity>> {
-    Ok(policy_area_quantity::Entity::find()
+    area_ids: &[i32],
+) -> ApiResult<BTreeMap<i32, Vec<Quantity>>> {
+    let mut by_area: BTreeMap<i32, Vec<Quantity>> =
+        area_ids.iter().map(|id| (*id, Vec::new())).collect();
+    for row in policy_area_quantity::Entity::find()
         .filter(policy_area_quantity::Column::RoundId.eq(round_id))
-        .filter(policy_area_quantity::Column::PolicyAreaId.eq(area_id))
+        .filter(policy_area_quantity::Column::PolicyAreaId.is_in(area_ids.to_vec()))
         .order_by_asc(policy_area_quantity::Column::Position)
         .order_by_asc(policy_area_quantity::Column::Year)
         .all(db)
         .await?
-        .into_iter()
-        .map(|row| Quantity {
-            label: row.label,
-            unit: row.unit,
-            year: row.year,
-            value_centi: row.value_centi,
-        })
-        .collect())
+    {
+        by_area
+            .entry(row.policy_area_id)
+            .or_default()
+            .push(Quantity {
+                label: row.label,
+                unit: row.unit,
+                year: row.year,
+                value_centi: row.value_centi,
+            });
+    }
+    Ok(by_area)
 }

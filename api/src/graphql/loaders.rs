@@ -7,7 +7,7 @@ use async_graphql::dataloader::Loader;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::auth::Viewer;
-use crate::domain::budget::{self, BudgetYear};
+use crate::domain::budget::{self, BudgetYear, Quantity};
 use crate::domain::proposal::{self, InvestmentNeed, YearFigures};
 use crate::error::ApiError;
 use entity::{budget_round, committee, policy_area, proposal_document};
@@ -59,6 +59,37 @@ pub struct AreaBudget {
     pub area: i32,
     /// Round id.
     pub round: i32,
+}
+
+/// The printed budget of a committee in a round.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CommitteeBudget {
+    /// Committee id.
+    pub committee: i32,
+    /// Round id.
+    pub round: i32,
+}
+/// The quantities of a policy area in a round.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AreaQuantities {
+    /// Policy area id.
+    pub area: i32,
+    /// Round id.
+    pub round: i32,
+}
+
+/// Groups `(owner, round)` keys by round: one batch query per round asked for (a request
+/// asks for one round in practice).
+fn by_round<K: Copy>(keys: &[K], parts: impl Fn(K) -> (i32, i32)) -> Vec<(i32, Vec<i32>)> {
+    let mut rounds: Vec<(i32, Vec<i32>)> = Vec::new();
+    for key in keys {
+        let (owner, round) = parts(*key);
+        match rounds.iter_mut().find(|(r, _)| *r == round) {
+            Some((_, owners)) => owners.push(owner),
+            None => rounds.push((round, vec![owner])),
+        }
+    }
+    rounds
 }
 
 fn ids<K: Copy>(keys: &[K], id: impl Fn(K) -> i32) -> Vec<i32> {
@@ -228,18 +259,49 @@ impl Loader<AreaBudget> for AppLoader {
         keys: &[AreaBudget],
     ) -> Result<HashMap<AreaBudget, Self::Value>, ApiError> {
         let mut found = HashMap::new();
-        let mut rounds: Vec<i32> = keys.iter().map(|key| key.round).collect();
-        rounds.sort_unstable();
-        rounds.dedup();
-        // One query pair per round asked for; a request asks for one round in practice.
-        for round in rounds {
-            let areas: Vec<i32> = keys
-                .iter()
-                .filter(|key| key.round == round)
-                .map(|key| key.area)
-                .collect();
+        for (round, areas) in by_round(keys, |k| (k.area, k.round)) {
             for (area, years) in budget::policy_area_budgets(&self.db, round, &areas).await? {
                 found.insert(AreaBudget { area, round }, years);
+            }
+        }
+        Ok(found)
+    }
+}
+
+impl Loader<CommitteeBudget> for AppLoader {
+    type Value = Vec<BudgetYear>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[CommitteeBudget],
+    ) -> Result<HashMap<CommitteeBudget, Self::Value>, ApiError> {
+        let mut found = HashMap::new();
+        for (round, committees) in by_round(keys, |k| (k.committee, k.round)) {
+            for (committee, years) in
+                budget::committee_budgets(&self.db, round, &committees).await?
+            {
+                found.insert(CommitteeBudget { committee, round }, years);
+            }
+        }
+        Ok(found)
+    }
+}
+
+impl Loader<AreaQuantities> for AppLoader {
+    type Value = Vec<Quantity>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[AreaQuantities],
+    ) -> Result<HashMap<AreaQuantities, Self::Value>, ApiError> {
+        let mut found = HashMap::new();
+        for (round, areas) in by_round(keys, |k| (k.area, k.round)) {
+            for (area, quantities) in
+                budget::policy_area_quantities(&self.db, round, &areas).await?
+            {
+                found.insert(AreaQuantities { area, round }, quantities);
             }
         }
         Ok(found)

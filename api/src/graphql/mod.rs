@@ -5,7 +5,7 @@ pub mod loaders;
 pub mod query;
 pub mod types;
 
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Context, EmptyMutation, EmptySubscription, Schema};
 use sea_orm::DatabaseConnection;
 
@@ -34,22 +34,39 @@ pub fn sdl() -> String {
     build_schema(DatabaseConnection::default(), &Config::default()).sdl()
 }
 
+/// The DataLoader of one request.
+pub type RequestLoader = DataLoader<AppLoader, HashMapCache>;
+
 /// The per-request data: who asks, and the request's DataLoader.
-pub fn request_data(db: &DatabaseConnection, viewer: Viewer) -> (Viewer, DataLoader<AppLoader>) {
-    let loader = DataLoader::new(AppLoader::new(db.clone(), viewer.clone()), tokio::spawn);
+pub fn request_data(db: &DatabaseConnection, viewer: Viewer) -> (Viewer, RequestLoader) {
+    // Cached for the request only: a proposal's figures feed several fields, loaded once.
+    let loader = DataLoader::with_cache(
+        AppLoader::new(db.clone(), viewer.clone()),
+        tokio::spawn,
+        HashMapCache::default(),
+    );
     (viewer, loader)
 }
 
 pub(crate) fn db<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection, ApiError> {
-    ctx.data_opt::<DatabaseConnection>()
-        .ok_or(ApiError::Internal)
+    context_data(ctx, "database")
 }
 
 pub(crate) fn viewer<'a>(ctx: &Context<'a>) -> Result<&'a Viewer, ApiError> {
-    ctx.data_opt::<Viewer>().ok_or(ApiError::Internal)
+    context_data(ctx, "viewer")
 }
 
-pub(crate) fn loader<'a>(ctx: &Context<'a>) -> Result<&'a DataLoader<AppLoader>, ApiError> {
-    ctx.data_opt::<DataLoader<AppLoader>>()
-        .ok_or(ApiError::Internal)
+pub(crate) fn loader<'a>(ctx: &Context<'a>) -> Result<&'a RequestLoader, ApiError> {
+    context_data(ctx, "loader")
+}
+
+/// Data every request must carry; missing is a wiring bug, logged as such.
+fn context_data<'a, T: std::any::Any + Send + Sync>(
+    ctx: &Context<'a>,
+    what: &str,
+) -> Result<&'a T, ApiError> {
+    ctx.data_opt::<T>().ok_or_else(|| {
+        tracing::error!(what, "request context is missing data");
+        ApiError::Internal
+    })
 }

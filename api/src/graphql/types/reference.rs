@@ -6,9 +6,11 @@ use chrono::{DateTime, Utc};
 use crate::domain::budget;
 use crate::domain::model::RoundPhase;
 use crate::graphql::ids::{self, Kind};
-use crate::graphql::loaders::{AreaBudget, CommitteeById, PolicyAreasOfCommittee};
+use crate::graphql::loader;
+use crate::graphql::loaders::{
+    AreaBudget, AreaQuantities, CommitteeBudget, CommitteeById, PolicyAreasOfCommittee,
+};
 use crate::graphql::types::budget::{BudgetDifference, BudgetYear, Quantity};
-use crate::graphql::{db, loader};
 use entity::{budget_round, committee, policy_area};
 
 /// A budget round ("Budget 2023-2026"): four budget years at one price level.
@@ -128,7 +130,7 @@ impl Committee {
         #[graphql(desc = "Id of the budget round.")] round: ID,
     ) -> Result<Vec<BudgetYear>> {
         let round = load_round(ctx, &round).await?;
-        let years = budget::committee_budget(db(ctx)?, round.id, self.0.id).await?;
+        let years = committee_budget(ctx, self.0.id, round.id).await?;
         Ok(years
             .into_iter()
             .map(|year| BudgetYear::new(year, round.first_year))
@@ -143,7 +145,7 @@ impl Committee {
         #[graphql(desc = "Id of the budget round.")] round: ID,
     ) -> Result<Vec<BudgetDifference>> {
         let round = load_round(ctx, &round).await?;
-        let years = budget::committee_budget(db(ctx)?, round.id, self.0.id).await?;
+        let years = committee_budget(ctx, self.0.id, round.id).await?;
         Ok(budget::differences(&years)
             .into_iter()
             .map(BudgetDifference::from)
@@ -223,14 +225,28 @@ impl PolicyArea {
         #[graphql(desc = "Id of the budget round.")] round: ID,
     ) -> Result<Vec<Quantity>> {
         let round = load_round(ctx, &round).await?;
-        Ok(
-            budget::policy_area_quantities(db(ctx)?, round.id, self.0.id)
-                .await?
-                .into_iter()
-                .map(Quantity::from)
-                .collect(),
-        )
+        Ok(loader(ctx)?
+            .load_one(AreaQuantities {
+                area: self.0.id,
+                round: round.id,
+            })
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Quantity::from)
+            .collect())
     }
+}
+
+async fn committee_budget(
+    ctx: &Context<'_>,
+    committee: i32,
+    round: i32,
+) -> Result<Vec<budget::BudgetYear>> {
+    Ok(loader(ctx)?
+        .load_one(CommitteeBudget { committee, round })
+        .await?
+        .unwrap_or_default())
 }
 
 /// Loads a round by global id; unknown is NOT_FOUND.
