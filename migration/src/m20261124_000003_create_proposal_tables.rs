@@ -274,11 +274,16 @@ impl MigrationTrait for Migration {
             )
             .unique()
             .to_owned(),
-            // The line-kind filter and the totals grouped by kind and year.
+            // The line-kind/year filter (covering: it yields proposal ids without the table)
+            // and the totals filtered by kind and year.
             index(
-                "ix_budget_line_kind_year",
+                "ix_budget_line_kind_year_proposal",
                 BudgetLine::Table,
-                vec![BudgetLine::Kind.into_iden(), BudgetLine::Year.into_iden()],
+                vec![
+                    BudgetLine::Kind.into_iden(),
+                    BudgetLine::Year.into_iden(),
+                    BudgetLine::ProposalId.into_iden(),
+                ],
             ),
         ] {
             manager.create_index(statement).await?;

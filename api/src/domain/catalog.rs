@@ -5,7 +5,7 @@
 //! `numeric`), so sums are exact integers on both databases.
 
 use async_graphql::Enum;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, NullOrdering, Order, Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait};
 
 use crate::auth::Viewer;
@@ -19,7 +19,7 @@ use entity::{budget_line, proposal};
 pub enum TotalsDimension {
     /// Udvalg.
     Committee,
-    /// Politikområde (proposals without one form their own group).
+    /// Politikområde (proposals without one form their own group, listed last).
     PolicyArea,
     /// Budget year.
     Year,
@@ -98,7 +98,7 @@ pub async fn totals(
                 dimension_alias(*dimension),
             )
             .add_group_by([Expr::col((table.clone(), column.clone()))])
-            .order_by((table, column), sea_orm::sea_query::Order::Asc);
+            .order_by_with_nulls((table, column), Order::Asc, NullOrdering::Last);
     }
     query
         .expr_as(

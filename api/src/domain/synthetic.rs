@@ -3,8 +3,8 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionSession,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    TransactionSession, TransactionTrait,
 };
 
 use crate::domain::demo::ensure_round;
@@ -46,7 +46,7 @@ pub struct Generated {
 /// Creates (or fills) the round starting in `first_year` with `count` proposals spread over
 /// all committees. Requires the committees (load the demo data first).
 pub async fn generate(
-    db: &impl TransactionTrait,
+    db: &(impl TransactionTrait + ConnectionTrait),
     first_year: i32,
     count: usize,
     seed: u64,
@@ -162,6 +162,9 @@ pub async fn generate(
         created += this_batch;
     }
     txn.commit().await?;
+    // Fresh statistics after a bulk load, or PostgreSQL plans for empty tables (measured:
+    // a kind/year filter took 111 ms instead of a few).
+    db.execute_unprepared("ANALYZE").await?;
     Ok(Generated {
         round_id: round.id,
         proposals: created,

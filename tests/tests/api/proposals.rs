@@ -339,3 +339,74 @@ async fn a_page_above_one_hundred_is_refused_clearly() {
     let error = app.error(LIST, json!({ "after": "not-a-cursor" })).await;
     assert_eq!(error["extensions"]["field"], json!(["after"]));
 }
+
+#[actix_web::test]
+async fn filters_by_policy_area_and_orders_by_title() {
+    let app = TestApp::spawn().await;
+    for title in ["Botilbud i egen kommune", "Aflastning af pårørende"] {
+        insert(
+            &app,
+            &sheet(
+                "SU",
+                title,
+                "submitted",
+                json!({ "efficiency": "-100000" }),
+                json!({ "policyArea": "Sociale serviceydelser" }),
+            ),
+        )
+        .await;
+    }
+    let areas = app
+        .data(r#"{ policyAreas(committee: "SU") { id name } }"#, json!({}))
+        .await;
+    let social = areas["policyAreas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|area| area["name"] == "Sociale serviceydelser")
+        .unwrap()["id"]
+        .clone();
+    let data = app
+        .data(
+            LIST,
+            json!({ "filter": { "policyAreas": [social] }, "order": { "field": "TITLE" } }),
+        )
+        .await;
+    let titles: Vec<&str> = data["proposals"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        ["Aflastning af pårørende", "Botilbud i egen kommune"]
+    );
+
+    let newest_first = app
+        .data(
+            LIST,
+            json!({ "order": { "field": "UPDATED_AT", "direction": "DESC" }, "first": 1 }),
+        )
+        .await;
+    assert_eq!(
+        newest_first["proposals"]["edges"][0]["node"]["number"],
+        "SU03"
+    );
+
+    let round = app.round_id(2023).await;
+    let totals = app
+        .data(
+            r#"query($round: ID!) { catalogTotals(round: $round, groupBy: [POLICY_AREA]) { policyArea { name } amount proposalCount } }"#,
+            json!({ "round": round }),
+        )
+        .await;
+    assert_eq!(
+        totals["catalogTotals"],
+        json!([
+            { "policyArea": { "name": "Sociale serviceydelser" }, "amount": "-800000.00", "proposalCount": 2 },
+            { "policyArea": null, "amount": "-33525000.00", "proposalCount": 1 }
+        ]),
+        "proposals without a policy area form the last group"
+    );
+}
