@@ -6,8 +6,8 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
-    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 
 /// Opens a pool on `url` (`sqlite://…` or `postgres://…`).
@@ -28,13 +28,14 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Database::connect(options).await
 }
 
-/// Any fixed number: the key of the advisory lock replicas take while migrating.
-const MIGRATION_LOCK: i64 = 0x7072_696f_7269;
+/// Any fixed number: the key of the advisory lock of start-up work.
+const STARTUP_LOCK: i64 = 0x7072_696f_7269;
 
-/// Brings the schema up to date. Several processes may start at once on one database: on
-/// PostgreSQL they queue on an advisory lock, on SQLite on an immediate (write) transaction,
-/// so one migrates and the others find nothing left to do.
-pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+/// Begins a transaction that only one process at a time can hold: on PostgreSQL through an
+/// advisory lock, on SQLite as an immediate (write) transaction. Start-up work that several
+/// replicas may attempt at once (migrating, loading demo data) runs inside it, so one does
+/// the work and the others find it done.
+pub async fn begin_exclusive(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
     let backend = db.get_database_backend();
     let txn = db
         .begin_with_options(TransactionOptions {
@@ -46,10 +47,16 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     if backend == DbBackend::Postgres {
         txn.execute_raw(Statement::from_string(
             DbBackend::Postgres,
-            format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"),
+            format!("SELECT pg_advisory_xact_lock({STARTUP_LOCK})"),
         ))
         .await?;
     }
+    Ok(txn)
+}
+
+/// Brings the schema up to date; safe when several replicas start at once.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let txn = begin_exclusive(db).await?;
     Migrator::up(&txn, None).await?;
     txn.commit().await
 }

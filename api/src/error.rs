@@ -3,7 +3,7 @@
 //! never lets a database message through.
 
 use async_graphql::ErrorExtensions;
-use sea_orm::DbErr;
+use sea_orm::{DbErr, SqlErr};
 
 /// An error as the client sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,6 +68,10 @@ impl ApiError {
 
 impl From<DbErr> for ApiError {
     fn from(error: DbErr) -> Self {
+        if let Some(SqlErr::UniqueConstraintViolation(detail)) = error.sql_err() {
+            tracing::info!(%detail, "unique constraint violated");
+            return Self::Conflict("this already exists".to_owned());
+        }
         tracing::error!(error = %error, "database error");
         Self::Internal
     }

@@ -49,7 +49,8 @@ async fn run(args: Vec<String>) -> Result<(), String> {
             let first_year: i32 = option(&args, "--first-year")?.unwrap_or(2030);
             let seed: u64 = option(&args, "--seed")?.unwrap_or(1);
             let db = open(&config).await?;
-            api::domain::demo::load(&db)
+            // The committees are needed; the rest of the demo data is not loaded here.
+            api::domain::demo::ensure_committees(&db)
                 .await
                 .map_err(|error| error.message())?;
             let generated = api::domain::synthetic::generate(&db, first_year, proposals, seed)

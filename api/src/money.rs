@@ -26,9 +26,15 @@ impl AmountError {
     }
 }
 
-/// Øre to kroner, always shown with two decimals (`-7300000.00`).
-pub fn ore_to_kroner(ore: i64) -> Decimal {
-    Decimal::new(ore, 2)
+/// Øre to kroner, always shown with two decimals (`-7300000.00`). Takes sums (`i128`) too:
+/// exact up to 2^96 øre, far beyond any sum of amounts below [`MAX_ABS_KRONER`].
+pub fn ore_to_kroner(ore: impl Into<i128>) -> Decimal {
+    let ore = ore.into();
+    Decimal::try_from_i128_with_scale(ore, 2).unwrap_or(if ore < 0 {
+        Decimal::MIN
+    } else {
+        Decimal::MAX
+    })
 }
 
 /// Kroner to øre, refusing fractions of an øre and absurd magnitudes.
@@ -54,10 +60,9 @@ pub fn decimal_to_centi(value: Decimal) -> Result<i64, AmountError> {
     kroner_to_ore(value)
 }
 
-/// Sum of øre that cannot overflow silently: `i128` inside, checked on the way out.
-pub fn sum_ore(values: impl IntoIterator<Item = i64>) -> i64 {
-    let total: i128 = values.into_iter().map(i128::from).sum();
-    i64::try_from(total).unwrap_or(if total < 0 { i64::MIN } else { i64::MAX })
+/// Sum of øre in `i128`: 2^64 amounts of the largest size still fit, so it cannot overflow.
+pub fn sum_ore(values: impl IntoIterator<Item = i64>) -> i128 {
+    values.into_iter().map(i128::from).sum()
 }
 
 #[cfg(test)]

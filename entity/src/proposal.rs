@@ -32,6 +32,7 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub hu_remarks_text: String,
     pub search_text: String,
+    pub title_sort: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -30,6 +30,7 @@ enum Proposal {
     RelatedText,
     HuRemarksText,
     SearchText,
+    TitleSort,
     CreatedAt,
     UpdatedAt,
 }
@@ -135,6 +136,7 @@ impl MigrationTrait for Migration {
                     .col(text(Proposal::RelatedText))
                     .col(text(Proposal::HuRemarksText))
                     .col(string_len(Proposal::SearchText, 600))
+                    .col(string_len(Proposal::TitleSort, 600))
                     .col(timestamp_with_time_zone(Proposal::CreatedAt))
                     .col(timestamp_with_time_zone(Proposal::UpdatedAt))
                     .foreign_key(
@@ -198,7 +200,10 @@ impl MigrationTrait for Migration {
             index(
                 "ix_proposal_round_title",
                 Proposal::Table,
-                vec![Proposal::RoundId.into_iden(), Proposal::Title.into_iden()],
+                vec![
+                    Proposal::RoundId.into_iden(),
+                    Proposal::TitleSort.into_iden(),
+                ],
             ),
             index(
                 "ix_proposal_round_updated_at",
@@ -274,8 +279,8 @@ impl MigrationTrait for Migration {
             )
             .unique()
             .to_owned(),
-            // The line-kind/year filter (covering: it yields proposal ids without the table)
-            // and the totals filtered by kind and year.
+            // The line-kind/year filter (it finds the proposal ids from the index alone but
+            // for the amount) and the totals filtered by kind and year.
             index(
                 "ix_budget_line_kind_year_proposal",
                 BudgetLine::Table,

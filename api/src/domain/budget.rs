@@ -39,7 +39,7 @@ pub struct BudgetYear {
     /// "Heraf serviceudgifter" as printed, øre.
     pub service_expenses_ore: Option<i64>,
     /// The sum of the parts' service expenses, where the parts have them (committees).
-    pub computed_service_expenses_ore: Option<i64>,
+    pub computed_service_expenses_ore: Option<i128>,
 }
 
 impl BudgetYear {
@@ -54,7 +54,7 @@ impl BudgetYear {
     }
 
     /// The sum of the parts, or `None` when no parts were printed.
-    pub fn computed_total_ore(&self) -> Option<i64> {
+    pub fn computed_total_ore(&self) -> Option<i128> {
         (!self.parts.is_empty()).then(|| sum_ore(self.parts.iter().map(|part| part.amount_ore)))
     }
 }
@@ -76,17 +76,19 @@ pub struct TotalDifference {
     /// Calendar year.
     pub year: i32,
     /// As printed, øre.
-    pub stated_ore: i64,
+    pub stated_ore: i128,
     /// Sum of the parts, øre.
-    pub computed_ore: i64,
+    pub computed_ore: i128,
 }
 
 /// Every year where a printed total and the sum of its parts differ.
 pub fn differences(years: &[BudgetYear]) -> Vec<TotalDifference> {
     let mut found = Vec::new();
     for year in years {
-        if let (Some(stated), Some(computed)) = (year.stated_total_ore, year.computed_total_ore())
-            && stated != computed
+        if let (Some(stated), Some(computed)) = (
+            year.stated_total_ore.map(i128::from),
+            year.computed_total_ore(),
+        ) && stated != computed
         {
             found.push(TotalDifference {
                 line: TotalLine::Total,
@@ -96,7 +98,7 @@ pub fn differences(years: &[BudgetYear]) -> Vec<TotalDifference> {
             });
         }
         if let (Some(stated), Some(computed)) = (
-            year.service_expenses_ore,
+            year.service_expenses_ore.map(i128::from),
             year.computed_service_expenses_ore,
         ) && stated != computed
         {
@@ -126,6 +128,7 @@ pub async fn policy_area_budgets(
         .filter(policy_area_budget_item::Column::RoundId.eq(round_id))
         .filter(policy_area_budget_item::Column::PolicyAreaId.is_in(area_ids.to_vec()))
         .order_by_asc(policy_area_budget_item::Column::Position)
+        .order_by_asc(policy_area_budget_item::Column::Id)
         .all(db)
         .await?;
 
@@ -167,6 +170,7 @@ pub async fn committee_budgets(
     let areas = policy_area::Entity::find()
         .filter(policy_area::Column::CommitteeId.is_in(committee_ids.to_vec()))
         .order_by_asc(policy_area::Column::Position)
+        .order_by_asc(policy_area::Column::Id)
         .all(db)
         .await?;
     let area_ids: Vec<i32> = areas.iter().map(|area| area.id).collect();
@@ -190,10 +194,11 @@ pub async fn committee_budgets(
             let year = years
                 .entry((area.committee_id, area_year.year))
                 .or_insert_with(|| BudgetYear::empty(area_year.year));
-            if let Some(total) = area_year
-                .stated_total_ore
-                .or(area_year.computed_total_ore())
-            {
+            if let Some(total) = area_year.stated_total_ore.or_else(|| {
+                area_year
+                    .computed_total_ore()
+                    .and_then(|total| i64::try_from(total).ok())
+            }) {
                 year.parts.push(BudgetPart {
                     label: area.name.clone(),
                     amount_ore: total,
@@ -202,7 +207,7 @@ pub async fn committee_budgets(
             }
             if let Some(service) = area_year.service_expenses_ore {
                 year.computed_service_expenses_ore =
-                    Some(year.computed_service_expenses_ore.unwrap_or(0) + service);
+                    Some(year.computed_service_expenses_ore.unwrap_or(0) + i128::from(service));
             }
         }
     }
@@ -240,6 +245,7 @@ pub async fn policy_area_quantities(
         .filter(policy_area_quantity::Column::PolicyAreaId.is_in(area_ids.to_vec()))
         .order_by_asc(policy_area_quantity::Column::Position)
         .order_by_asc(policy_area_quantity::Column::Year)
+        .order_by_asc(policy_area_quantity::Column::Id)
         .all(db)
         .await?
     {

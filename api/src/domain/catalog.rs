@@ -102,7 +102,7 @@ pub async fn totals(
     }
     query
         .expr_as(
-            Expr::cust("CAST(SUM(budget_line.amount_ore) AS BIGINT)"),
+            Expr::cust("CAST(COALESCE(SUM(budget_line.amount_ore), 0) AS BIGINT)"),
             Alias::new("amount_ore"),
         )
         .expr_as(

@@ -8,8 +8,7 @@ use std::str::FromStr;
 use chrono::Utc;
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
 };
 
 use crate::domain::model::{ProposalStatus, RoundPhase};
@@ -136,9 +135,10 @@ fn mio_ore(text: &str) -> ApiResult<i64> {
     kroner_to_ore(danish(text)? * Decimal::from(1_000_000)).map_err(|_| ApiError::Internal)
 }
 
-/// Loads the demo data where it is missing; running it again changes nothing.
-pub async fn load(db: &impl TransactionTrait) -> ApiResult<()> {
-    let txn = db.begin().await?;
+/// Loads the demo data where it is missing; running it again changes nothing, and replicas
+/// loading it at once queue behind each other.
+pub async fn load(db: &DatabaseConnection) -> ApiResult<()> {
+    let txn = crate::db::begin_exclusive(db).await?;
     let committees = ensure_committees(&txn).await?;
     let su = committees
         .iter()
@@ -168,7 +168,8 @@ pub async fn load(db: &impl TransactionTrait) -> ApiResult<()> {
     Ok(())
 }
 
-async fn ensure_committees(db: &impl ConnectionTrait) -> ApiResult<Vec<committee::Model>> {
+/// The committees of the seeds, created where missing.
+pub async fn ensure_committees(db: &impl ConnectionTrait) -> ApiResult<Vec<committee::Model>> {
     let mut all = Vec::new();
     for (position, (code, name)) in COMMITTEES.iter().enumerate() {
         let existing = committee::Entity::find()

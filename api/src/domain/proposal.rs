@@ -21,6 +21,15 @@ use entity::{
 /// The largest page a client may ask for.
 pub const MAX_PAGE_SIZE: u64 = 100;
 
+/// The largest offset a cursor may carry.
+pub const MAX_OFFSET: u64 = i32::MAX as u64;
+/// The longest search text accepted.
+pub const MAX_SEARCH_CHARS: usize = 200;
+/// The most words a search may have (each is one more condition).
+pub const MAX_SEARCH_WORDS: usize = 10;
+/// The most values one list filter may hold.
+pub const MAX_FILTER_VALUES: usize = 100;
+
 /// Which proposals to list. Empty lists mean "any".
 #[derive(Clone, Debug, Default)]
 pub struct ProposalFilter {
@@ -45,7 +54,7 @@ pub struct ProposalFilter {
 pub enum ProposalOrderField {
     /// Committee (catalog order), then sequence: `SU01`, `SU02`, …
     Number,
-    /// Title.
+    /// Title, in Danish alphabetical order (æ, ø, å after z).
     Title,
     /// The computed net change of a year.
     NetChange(i32),
@@ -129,7 +138,16 @@ pub async fn filter_condition(
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        for word in search.split_whitespace() {
+        let words: Vec<&str> = search.split_whitespace().collect();
+        if search.chars().count() > MAX_SEARCH_CHARS || words.len() > MAX_SEARCH_WORDS {
+            return Err(ApiError::bad_input(
+                &["filter", "search"],
+                format!(
+                    "search for at most {MAX_SEARCH_WORDS} words and {MAX_SEARCH_CHARS} characters"
+                ),
+            ));
+        }
+        for word in words {
             let escaped = word
                 .to_lowercase()
                 .replace('\\', "\\\\")
@@ -153,6 +171,9 @@ pub async fn list(
     offset: u64,
     limit: u64,
 ) -> ApiResult<ProposalPage> {
+    if offset > MAX_OFFSET {
+        return Err(ApiError::bad_input(&["after"], "not a cursor of this list"));
+    }
     if limit > MAX_PAGE_SIZE {
         return Err(ApiError::bad_input(
             &["first"],
@@ -177,7 +198,9 @@ pub async fn list(
                 direction.clone(),
             )
             .order_by(proposal::Column::Sequence, direction.clone()),
-        ProposalOrderField::Title => query.order_by(proposal::Column::Title, direction.clone()),
+        ProposalOrderField::Title => {
+            query.order_by(proposal::Column::TitleSort, direction.clone())
+        }
         // The year is an integer from a typed argument, so formatting it in is safe.
         ProposalOrderField::NetChange(year) => query.order_by(
             Expr::cust(format!(
@@ -287,12 +310,12 @@ pub struct YearFigures {
 
 impl YearFigures {
     /// Samlet ændring (netto): always the sum of the lines.
-    pub fn net_change_ore(&self) -> i64 {
+    pub fn net_change_ore(&self) -> i128 {
         sum_ore(self.lines.iter().map(|line| line.amount_ore))
     }
 
     /// The sum of the lines of one kind.
-    pub fn kind_total_ore(&self, kind: BudgetLineKind) -> i64 {
+    pub fn kind_total_ore(&self, kind: BudgetLineKind) -> i128 {
         sum_ore(
             self.lines
                 .iter()
@@ -462,6 +485,7 @@ pub async fn documents(
     for document in proposal_document::Entity::find()
         .filter(proposal_document::Column::ProposalId.is_in(proposal_ids.to_vec()))
         .order_by_asc(proposal_document::Column::Position)
+        .order_by_asc(proposal_document::Column::Id)
         .all(db)
         .await?
     {

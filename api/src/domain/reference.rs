@@ -92,6 +92,7 @@ pub async fn policy_areas(
     Ok(query
         .order_by_asc(policy_area::Column::CommitteeId)
         .order_by_asc(policy_area::Column::Position)
+        .order_by_asc(policy_area::Column::Id)
         .all(db)
         .await?)
 }

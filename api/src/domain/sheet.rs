@@ -11,8 +11,8 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use crate::domain::model::{
-    BudgetLineKind, ExpenseType, ProposalStatus, normalize_committee_code, proposal_number,
-    search_text,
+    BudgetLineKind, ExpenseType, ProposalStatus, danish_sort_key, normalize_committee_code,
+    proposal_number, search_text,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::money::{decimal_to_centi, kroner_to_ore};
@@ -189,6 +189,7 @@ pub async fn insert(
         related_text: Set(sections.related_documents.clone()),
         hu_remarks_text: Set(sections.hu_remarks.clone()),
         search_text: Set(search_text(&number, sheet.title.trim())),
+        title_sort: Set(danish_sort_key(sheet.title.trim())),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()

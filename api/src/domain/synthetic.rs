@@ -9,11 +9,15 @@ use sea_orm::{
 
 use crate::domain::demo::ensure_round;
 use crate::domain::model::{
-    BudgetLineKind, ExpenseType, ProposalStatus, RoundPhase, proposal_number, search_text,
+    BudgetLineKind, ExpenseType, ProposalStatus, RoundPhase, danish_sort_key, proposal_number,
+    search_text,
 };
 use crate::domain::reference;
 use crate::error::{ApiError, ApiResult};
-use entity::{budget_line, proposal, proposal_year};
+use entity::{
+    budget_line, investment_need, investment_need_amount, proposal, proposal_document,
+    proposal_relation, proposal_year,
+};
 
 /// A small deterministic generator (SplitMix64): no dependency, same data for the same seed.
 struct SplitMix(u64);
@@ -77,6 +81,7 @@ pub async fn generate(
             format!("the round starting {first_year} already has proposals; choose another year"),
         ));
     }
+    let areas = reference::policy_areas(&txn, None).await?;
     let mut rng = SplitMix(seed);
     let statuses = ProposalStatus::ALL;
     let expense_types = ExpenseType::ALL;
@@ -91,6 +96,11 @@ pub async fn generate(
         for offset in 0..this_batch {
             let index = created + offset;
             let committee = &committees[index % committees.len()];
+            let policy_area_id = areas
+                .iter()
+                .filter(|area| area.committee_id == committee.id)
+                .nth(index % 3)
+                .map(|area| area.id);
             let sequence = i32::try_from(index / committees.len() + 1).unwrap_or(i32::MAX);
             let number = proposal_number(&committee.code, sequence);
             let title = format!("Syntetisk forslag {number} om område {}", rng.below(500));
@@ -100,7 +110,7 @@ pub async fn generate(
             rows.push(proposal::ActiveModel {
                 round_id: Set(round.id),
                 committee_id: Set(committee.id),
-                policy_area_id: Set(None),
+                policy_area_id: Set(policy_area_id),
                 sequence: Set(sequence),
                 number: Set(number.clone()),
                 title: Set(title.clone()),
@@ -116,6 +126,7 @@ pub async fn generate(
                 related_text: Set(String::new()),
                 hu_remarks_text: Set(String::new()),
                 search_text: Set(search_text(&number, &title)),
+                title_sort: Set(danish_sort_key(&title)),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
@@ -126,7 +137,31 @@ pub async fn generate(
             .await?;
         let mut years = Vec::new();
         let mut lines = Vec::new();
-        for saved in &inserted {
+        let mut needs = Vec::new();
+        let mut relations = Vec::new();
+        let mut documents = Vec::new();
+        for (index, saved) in inserted.iter().enumerate() {
+            // Like real sheets: some need investments, refer to a sibling or to a document.
+            if index % 3 == 0 {
+                needs.push(saved.id);
+            }
+            if let Some(previous) = index.checked_sub(committees.len()).map(|i| &inserted[i]) {
+                relations.push(proposal_relation::ActiveModel {
+                    proposal_id: Set(saved.id),
+                    related_proposal_id: Set(previous.id),
+                    ..Default::default()
+                });
+            }
+            if index % 5 == 0 {
+                documents.push(proposal_document::ActiveModel {
+                    proposal_id: Set(saved.id),
+                    position: Set(0),
+                    title: Set(format!("Notat om {}", saved.number)),
+                    document_date: Set(None),
+                    reference: Set(None),
+                    ..Default::default()
+                });
+            }
             for year in reference::round_years(&round) {
                 let saving = -i64::try_from(rng.below(5_000_000)).unwrap_or(0) * 100;
                 let expansion = i64::try_from(rng.below(500_000)).unwrap_or(0) * 100;
@@ -157,8 +192,47 @@ pub async fn generate(
             }
         }
         lines_created += lines.len();
+        let mut need_amounts = Vec::new();
+        if !needs.is_empty() {
+            let saved_needs =
+                investment_need::Entity::insert_many(needs.into_iter().map(|proposal_id| {
+                    investment_need::ActiveModel {
+                        proposal_id: Set(proposal_id),
+                        position: Set(0),
+                        purpose: Set("Kompetenceudvikling".to_owned()),
+                        ..Default::default()
+                    }
+                }))
+                .exec_with_returning(&txn)
+                .await?;
+            for need in saved_needs {
+                for year in reference::round_years(&round) {
+                    need_amounts.push(investment_need_amount::ActiveModel {
+                        investment_need_id: Set(need.id),
+                        year: Set(year),
+                        amount_ore: Set(5_000_000),
+                        ..Default::default()
+                    });
+                }
+            }
+        }
         proposal_year::Entity::insert_many(years).exec(&txn).await?;
         budget_line::Entity::insert_many(lines).exec(&txn).await?;
+        if !need_amounts.is_empty() {
+            investment_need_amount::Entity::insert_many(need_amounts)
+                .exec(&txn)
+                .await?;
+        }
+        if !relations.is_empty() {
+            proposal_relation::Entity::insert_many(relations)
+                .exec(&txn)
+                .await?;
+        }
+        if !documents.is_empty() {
+            proposal_document::Entity::insert_many(documents)
+                .exec(&txn)
+                .await?;
+        }
         created += this_batch;
     }
     txn.commit().await?;

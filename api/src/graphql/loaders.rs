@@ -96,6 +96,20 @@ fn ids<K: Copy>(keys: &[K], id: impl Fn(K) -> i32) -> Vec<i32> {
     keys.iter().map(|key| id(*key)).collect()
 }
 
+/// One entry per key, empty where nothing was found, so the request's cache also remembers
+/// "nothing" and a second field asking for it costs no statement.
+fn every_key<K: Copy + Eq + std::hash::Hash, V: Default>(
+    keys: &[K],
+    key: impl Fn(i32) -> K,
+    found: HashMap<i32, V>,
+) -> HashMap<K, V> {
+    let mut all: HashMap<K, V> = keys.iter().map(|k| (*k, V::default())).collect();
+    for (id, value) in found {
+        all.insert(key(id), value);
+    }
+    all
+}
+
 impl Loader<RoundById> for AppLoader {
     type Value = budget_round::Model;
     type Error = ApiError;
@@ -160,6 +174,7 @@ impl Loader<PolicyAreasOfCommittee> for AppLoader {
         for row in policy_area::Entity::find()
             .filter(policy_area::Column::CommitteeId.is_in(ids(keys, |k| k.0)))
             .order_by_asc(policy_area::Column::Position)
+            .order_by_asc(policy_area::Column::Id)
             .all(&self.db)
             .await?
         {
@@ -195,11 +210,11 @@ impl Loader<FiguresOf> for AppLoader {
     type Error = ApiError;
 
     async fn load(&self, keys: &[FiguresOf]) -> Result<HashMap<FiguresOf, Self::Value>, ApiError> {
-        Ok(proposal::year_figures(&self.db, &ids(keys, |k| k.0))
-            .await?
-            .into_iter()
-            .map(|(id, figures)| (FiguresOf(id), figures))
-            .collect())
+        Ok(every_key(
+            keys,
+            FiguresOf,
+            proposal::year_figures(&self.db, &ids(keys, |k| k.0)).await?,
+        ))
     }
 }
 
@@ -211,11 +226,11 @@ impl Loader<InvestmentNeedsOf> for AppLoader {
         &self,
         keys: &[InvestmentNeedsOf],
     ) -> Result<HashMap<InvestmentNeedsOf, Self::Value>, ApiError> {
-        Ok(proposal::investment_needs(&self.db, &ids(keys, |k| k.0))
-            .await?
-            .into_iter()
-            .map(|(id, needs)| (InvestmentNeedsOf(id), needs))
-            .collect())
+        Ok(every_key(
+            keys,
+            InvestmentNeedsOf,
+            proposal::investment_needs(&self.db, &ids(keys, |k| k.0)).await?,
+        ))
     }
 }
 
@@ -224,13 +239,11 @@ impl Loader<RelatedOf> for AppLoader {
     type Error = ApiError;
 
     async fn load(&self, keys: &[RelatedOf]) -> Result<HashMap<RelatedOf, Self::Value>, ApiError> {
-        Ok(
-            proposal::related_proposals(&self.db, &self.viewer, &ids(keys, |k| k.0))
-                .await?
-                .into_iter()
-                .map(|(id, related)| (RelatedOf(id), related))
-                .collect(),
-        )
+        Ok(every_key(
+            keys,
+            RelatedOf,
+            proposal::related_proposals(&self.db, &self.viewer, &ids(keys, |k| k.0)).await?,
+        ))
     }
 }
 
@@ -242,11 +255,11 @@ impl Loader<DocumentsOf> for AppLoader {
         &self,
         keys: &[DocumentsOf],
     ) -> Result<HashMap<DocumentsOf, Self::Value>, ApiError> {
-        Ok(proposal::documents(&self.db, &ids(keys, |k| k.0))
-            .await?
-            .into_iter()
-            .map(|(id, documents)| (DocumentsOf(id), documents))
-            .collect())
+        Ok(every_key(
+            keys,
+            DocumentsOf,
+            proposal::documents(&self.db, &ids(keys, |k| k.0)).await?,
+        ))
     }
 }
 

@@ -8,6 +8,7 @@ pub mod types;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Context, EmptyMutation, EmptySubscription, Schema};
 use sea_orm::DatabaseConnection;
+use tracing::Instrument;
 
 use crate::auth::Viewer;
 use crate::config::Config;
@@ -42,7 +43,8 @@ pub fn request_data(db: &DatabaseConnection, viewer: Viewer) -> (Viewer, Request
     // Cached for the request only: a proposal's figures feed several fields, loaded once.
     let loader = DataLoader::with_cache(
         AppLoader::new(db.clone(), viewer.clone()),
-        tokio::spawn,
+        // Batches run as tasks of their own: keep the request's span (and request id) on them.
+        |batch| tokio::spawn(batch.in_current_span()),
         HashMapCache::default(),
     );
     (viewer, loader)

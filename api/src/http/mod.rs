@@ -2,7 +2,7 @@
 
 mod request_id;
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::http::GraphiQLSource;
 use sea_orm::DatabaseConnection;
 use serde_json::json;
@@ -26,7 +26,7 @@ pub struct AppState {
 pub fn routes(config: &mut web::ServiceConfig) {
     config
         .route("/graphql", web::post().to(graphql))
-        .route("/graphql", web::get().to(graphiql))
+        .route("/graphql", web::get().to(graphql_get))
         .route("/health", web::get().to(health))
         .route("/ready", web::get().to(ready));
 }
@@ -36,24 +36,53 @@ fn error_body(code: &str, message: &str) -> serde_json::Value {
 }
 
 async fn graphql(state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
-    let request: async_graphql::Request = match serde_json::from_slice(&body) {
-        Ok(request) => request,
-        Err(error) => {
-            return HttpResponse::BadRequest().json(error_body(
-                "BAD_USER_INPUT",
-                &format!("the body is not a GraphQL request: {error}"),
-            ));
-        }
-    };
+    match serde_json::from_slice::<async_graphql::Request>(&body) {
+        Ok(request) => execute(&state, request).await,
+        Err(error) => not_a_request(&error.to_string()),
+    }
+}
+
+/// `GET /graphql?query=…&variables=…`: queries in a URL (bookmarkable, cacheable; Danish
+/// letters percent-encoded as usual). Without `query` it serves GraphiQL.
+async fn graphql_get(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse {
+    if !request.query_string().contains("query=") {
+        return graphiql(&state);
+    }
+    match async_graphql::http::parse_query_string(request.query_string()) {
+        Ok(graphql_request) => execute(&state, graphql_request).await,
+        Err(error) => not_a_request(&error.to_string()),
+    }
+}
+
+fn not_a_request(why: &str) -> HttpResponse {
+    HttpResponse::BadRequest().json(error_body(
+        "BAD_USER_INPUT",
+        &format!("the request is not a GraphQL request: {why}"),
+    ))
+}
+
+async fn execute(state: &AppState, request: async_graphql::Request) -> HttpResponse {
     let (viewer, loader) = request_data(&state.db, Viewer::Anonymous);
-    let response = state
+    let mut response = state
         .schema
         .execute(request.data(viewer).data(loader))
         .await;
+    with_codes(&mut response.errors);
     HttpResponse::Ok().json(response)
 }
 
-async fn graphiql(state: web::Data<AppState>) -> HttpResponse {
+/// Errors the schema raises before any resolver runs (syntax, validation, unknown fields,
+/// variable types, depth and complexity limits) are the client's: give them a code too.
+fn with_codes(errors: &mut [async_graphql::ServerError]) {
+    for error in errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", "BAD_USER_INPUT");
+        }
+    }
+}
+
+fn graphiql(state: &AppState) -> HttpResponse {
     if !state.graphiql {
         return HttpResponse::NotFound().finish();
     }

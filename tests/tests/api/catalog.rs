@@ -108,3 +108,23 @@ async fn totals_filtered_by_a_danish_committee_code() {
     assert_eq!(rows[0]["committee"]["code"], "ØU");
     assert_eq!(rows[0]["amount"], "-1000000.00");
 }
+
+#[actix_web::test]
+async fn a_round_without_lines_totals_zero() {
+    let app = TestApp::spawn().await;
+    let round = app.round_id(2022).await;
+    let data = app
+        .data(
+            TOTALS,
+            json!({ "round": round, "groupBy": [], "filter": null }),
+        )
+        .await;
+    assert_eq!(
+        data["catalogTotals"],
+        json!([{ "committee": null, "year": null, "kind": null, "status": null, "amount": "0.00", "proposalCount": 0 }])
+    );
+    let grouped = app
+        .data(TOTALS, json!({ "round": round, "groupBy": ["YEAR"] }))
+        .await;
+    assert_eq!(grouped["catalogTotals"], json!([]));
+}

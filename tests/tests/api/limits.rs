@@ -18,6 +18,7 @@ async fn a_query_deeper_than_the_limit_is_refused() {
         )
         .await;
     assert!(body["data"].is_null());
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
     assert!(
         body["errors"][0]["message"]
             .as_str()
@@ -48,6 +49,7 @@ async fn a_query_too_costly_is_refused_before_it_runs() {
             .contains("too complex"),
         "{body}"
     );
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
     assert_eq!(app.statements(), before, "nothing ran");
 }
 
@@ -134,5 +136,35 @@ async fn the_statement_count_does_not_grow_with_the_page_size() {
     assert!(
         counts[1] <= 20,
         "a page costs a bounded number of statements: {counts:?}"
+    );
+}
+
+#[actix_web::test]
+async fn invalid_queries_carry_a_code_too() {
+    let app = TestApp::spawn().await;
+    for query in [
+        "{ proposals { nonsense } }",
+        "{ proposals(",
+        "query($n: Int!) { proposals(first: $n) { totalCount } }",
+    ] {
+        let body = app.graphql(query, json!({ "n": "ten" })).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{query}: {body}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_query_in_a_url_works_with_danish_letters() {
+    let app = TestApp::spawn().await;
+    // { proposals(filter: {committees: ["ØU"]}) { edges { node { number } } } }
+    let url = "/graphql?query=%7B%20proposals(filter%3A%20%7Bcommittees%3A%20%5B%22%C3%98U%22%5D%7D)%20%7B%20edges%20%7B%20node%20%7B%20number%20%7D%20%7D%20%7D%20%7D";
+    let (status, _, body) = app.get(url, None).await;
+    assert_eq!(status, 200);
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        body["data"]["proposals"]["edges"][0]["node"]["number"],
+        "ØU01"
     );
 }

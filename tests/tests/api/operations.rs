@@ -34,17 +34,62 @@ async fn graphiql_is_served_in_development_and_can_be_turned_off() {
     assert_eq!(production.get("/graphql", None).await.0, 404);
 }
 
+async fn row_counts(db: &sea_orm::DatabaseConnection) -> Vec<u64> {
+    use entity::*;
+    vec![
+        committee::Entity::find().count(db).await.unwrap(),
+        budget_round::Entity::find().count(db).await.unwrap(),
+        policy_area::Entity::find().count(db).await.unwrap(),
+        policy_area_budget::Entity::find().count(db).await.unwrap(),
+        policy_area_budget_item::Entity::find()
+            .count(db)
+            .await
+            .unwrap(),
+        policy_area_quantity::Entity::find()
+            .count(db)
+            .await
+            .unwrap(),
+        committee_budget::Entity::find().count(db).await.unwrap(),
+        proposal::Entity::find().count(db).await.unwrap(),
+        proposal_year::Entity::find().count(db).await.unwrap(),
+        budget_line::Entity::find().count(db).await.unwrap(),
+        investment_need::Entity::find().count(db).await.unwrap(),
+        investment_need_amount::Entity::find()
+            .count(db)
+            .await
+            .unwrap(),
+        proposal_relation::Entity::find().count(db).await.unwrap(),
+        proposal_document::Entity::find().count(db).await.unwrap(),
+    ]
+}
+
 #[actix_web::test]
 async fn loading_the_demo_data_again_changes_nothing() {
     let app = TestApp::spawn().await;
-    let before = proposal::Entity::find().count(&app.db).await.unwrap();
+    let before = row_counts(&app.db).await;
     api::domain::demo::load(&app.db).await.unwrap();
     api::domain::demo::load(&app.db).await.unwrap();
-    assert_eq!(
-        proposal::Entity::find().count(&app.db).await.unwrap(),
-        before
+    assert_eq!(row_counts(&app.db).await, before);
+    // 6 committees, 2 rounds, 3 areas, 15 area totals, 80 items, 10 quantities, 5 committee
+    // totals, SU01 and ØU01, SU01's 4 years, 8 lines, 3 needs, 12 need amounts, 1 relation,
+    // 1 document.
+    assert_eq!(before, [6, 2, 3, 15, 80, 10, 5, 2, 4, 8, 3, 12, 1, 1]);
+}
+
+#[actix_web::test]
+async fn replicas_loading_the_demo_data_at_once_both_succeed() {
+    let database = tests::TestDatabase::create().await;
+    let first = api::db::connect(&database.url).await.unwrap();
+    let second = api::db::connect(&database.url).await.unwrap();
+    api::db::migrate(&first).await.unwrap();
+    let (a, b) = tokio::join!(
+        api::domain::demo::load(&first),
+        api::domain::demo::load(&second)
     );
-    assert_eq!(before, 2, "SU01 and ØU01");
+    assert_eq!((a, b), (Ok(()), Ok(())));
+    assert_eq!(row_counts(&first).await[7], 2);
+    first.close().await.unwrap();
+    second.close().await.unwrap();
 }
 
 #[actix_web::test]

@@ -189,10 +189,13 @@ async fn search_matches_number_and_title_ignoring_case_and_danish_letters() {
         numbers(&app, json!({ "search": "indkøb" })).await,
         ["SU01", "ØU01"]
     );
-    assert_eq!(
-        numbers(&app, json!({ "search": "100%" })).await,
-        Vec::<String>::new()
-    );
+    for wildcard in ["%", "_", "s_01", "\\"] {
+        assert_eq!(
+            numbers(&app, json!({ "search": wildcard })).await,
+            Vec::<String>::new(),
+            "{wildcard} is searched for literally"
+        );
+    }
 }
 
 #[actix_web::test]
@@ -343,7 +346,13 @@ async fn a_page_above_one_hundred_is_refused_clearly() {
 #[actix_web::test]
 async fn filters_by_policy_area_and_orders_by_title() {
     let app = TestApp::spawn().await;
-    for title in ["Botilbud i egen kommune", "Aflastning af pårørende"] {
+    for title in [
+        "Åben dialog i botilbud",
+        "ældrerådets ønsker",
+        "Botilbud i egen kommune",
+        "aflastning af pårørende",
+        "Øget tilsyn",
+    ] {
         insert(
             &app,
             &sheet(
@@ -380,7 +389,14 @@ async fn filters_by_policy_area_and_orders_by_title() {
         .collect();
     assert_eq!(
         titles,
-        ["Aflastning af pårørende", "Botilbud i egen kommune"]
+        [
+            "aflastning af pårørende",
+            "Botilbud i egen kommune",
+            "ældrerådets ønsker",
+            "Øget tilsyn",
+            "Åben dialog i botilbud"
+        ],
+        "Danish order: case-insensitive, æ, ø, å after z, on every database"
     );
 
     let newest_first = app
@@ -391,7 +407,7 @@ async fn filters_by_policy_area_and_orders_by_title() {
         .await;
     assert_eq!(
         newest_first["proposals"]["edges"][0]["node"]["number"],
-        "SU03"
+        "SU06"
     );
 
     let round = app.round_id(2023).await;
@@ -404,9 +420,53 @@ async fn filters_by_policy_area_and_orders_by_title() {
     assert_eq!(
         totals["catalogTotals"],
         json!([
-            { "policyArea": { "name": "Sociale serviceydelser" }, "amount": "-800000.00", "proposalCount": 2 },
+            { "policyArea": { "name": "Sociale serviceydelser" }, "amount": "-2000000.00", "proposalCount": 5 },
             { "policyArea": null, "amount": "-33525000.00", "proposalCount": 1 }
         ]),
         "proposals without a policy area form the last group"
     );
+}
+
+#[actix_web::test]
+async fn unreasonable_inputs_are_refused_with_the_field_named() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        (
+            json!({ "filter": { "search": "a b c d e f g h i j k" } }),
+            json!(["filter", "search"]),
+        ),
+        (
+            json!({ "filter": { "search": "x".repeat(201) } }),
+            json!(["filter", "search"]),
+        ),
+        (
+            json!({ "filter": { "committees": vec!["SU"; 101] } }),
+            json!(["filter", "committees"]),
+        ),
+        // A forged cursor beyond any list: base64url("offset:18446744073709551615").
+        (
+            json!({ "after": "b2Zmc2V0OjE4NDQ2NzQ0MDczNzA5NTUxNjE1" }),
+            json!(["after"]),
+        ),
+    ];
+    for (variables, field) in cases {
+        let error = app.error(LIST, variables.clone()).await;
+        assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{variables}");
+        assert_eq!(error["extensions"]["field"], field, "{variables}");
+    }
+}
+
+#[actix_web::test]
+async fn a_taken_number_is_a_conflict_not_an_internal_error() {
+    let app = TestApp::spawn().await;
+    let duplicate = sheet(
+        "SU",
+        "Igen",
+        "submitted",
+        json!({}),
+        json!({ "number": "SU01" }),
+    );
+    let round = crate::fixtures::round_2023(&app).await;
+    let result = api::domain::sheet::insert(&app.db, &round, &duplicate).await;
+    assert_eq!(result.err().map(|e| e.code()), Some("CONFLICT"));
 }

@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 
 use crate::domain::catalog::{self, LineFilter, TotalsDimension};
 use crate::domain::model::{BudgetLineKind, ProposalStatus};
-use crate::graphql::query::proposal::ProposalFilter;
+use crate::graphql::query::proposal::{ProposalFilter, check_list_len};
 use crate::graphql::types::catalog::CatalogTotal;
 use crate::graphql::types::reference::load_round;
 use crate::graphql::{db, viewer};
@@ -44,6 +44,8 @@ impl CatalogQuery {
     ) -> Result<Vec<CatalogTotal>> {
         let round = load_round(ctx, &round).await?;
         let filter = filter.unwrap_or_default();
+        check_list_len("kinds", filter.kinds.as_ref())?;
+        check_list_len("years", filter.years.as_ref())?;
         let proposal_filter = ProposalFilter {
             round: None,
             committees: filter.committees,

@@ -6,8 +6,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::domain::model::{BudgetLineKind, ProposalStatus};
 use crate::domain::proposal::{
-    self as domain, MAX_PAGE_SIZE, ProposalFilter as DomainFilter, ProposalOrder as DomainOrder,
-    ProposalOrderField as DomainField,
+    self as domain, MAX_FILTER_VALUES, MAX_OFFSET, MAX_PAGE_SIZE, ProposalFilter as DomainFilter,
+    ProposalOrder as DomainOrder, ProposalOrderField as DomainField,
 };
 use crate::error::ApiError;
 use crate::graphql::ids::{self, Kind};
@@ -39,6 +39,9 @@ pub struct ProposalFilter {
 
 impl ProposalFilter {
     pub(crate) fn into_domain(self) -> Result<DomainFilter, ApiError> {
+        check_list_len("committees", self.committees.as_ref())?;
+        check_list_len("policyAreas", self.policy_areas.as_ref())?;
+        check_list_len("statuses", self.statuses.as_ref())?;
         let round_id = self
             .round
             .map(|id| ids::decode(&id, Kind::BudgetRound, &["filter", "round"]))
@@ -68,7 +71,7 @@ impl ProposalFilter {
 pub enum ProposalOrderField {
     /// Catalog order: committee, then number (SU01, SU02, …).
     Number,
-    /// Title.
+    /// Title, in Danish alphabetical order (æ, ø, å after z), ignoring case.
     Title,
     /// The computed net change of `year` (largest saving first when ascending).
     NetChange,
@@ -98,6 +101,17 @@ pub struct ProposalOrder {
     pub direction: SortDirection,
 }
 
+/// A list filter with more values than any real question needs is refused, not sent on.
+pub(crate) fn check_list_len<T>(field: &str, values: Option<&Vec<T>>) -> Result<(), ApiError> {
+    match values {
+        Some(values) if values.len() > MAX_FILTER_VALUES => Err(ApiError::bad_input(
+            &["filter", field],
+            format!("at most {MAX_FILTER_VALUES} values"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn encode_cursor(offset: u64) -> String {
     URL_SAFE_NO_PAD.encode(format!("offset:{offset}"))
 }
@@ -108,6 +122,7 @@ fn decode_cursor(cursor: &str) -> Result<u64, ApiError> {
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .and_then(|text| text.strip_prefix("offset:").and_then(|n| n.parse().ok()))
+        .filter(|offset| *offset <= MAX_OFFSET)
         .ok_or_else(|| ApiError::bad_input(&["after"], "not a cursor of this list"))
 }
 
@@ -136,7 +151,9 @@ impl ProposalQuery {
             .into());
         }
         let offset = match after.as_deref() {
-            Some(cursor) => decode_cursor(cursor)? + 1,
+            Some(cursor) => decode_cursor(cursor)?
+                .checked_add(1)
+                .ok_or_else(|| ApiError::bad_input(&["after"], "not a cursor of this list"))?,
             None => 0,
         };
         let order = match order_by {

@@ -59,7 +59,7 @@ impl BudgetYear {
     /// difference of the printed table.
     async fn total_difference(&self) -> Option<Decimal> {
         match (self.year.stated_total_ore, self.year.computed_total_ore()) {
-            (Some(stated), Some(computed)) => Some(kroner(computed - stated)),
+            (Some(stated), Some(computed)) => Some(kroner(computed - i128::from(stated))),
             _ => None,
         }
     }

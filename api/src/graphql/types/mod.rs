@@ -36,7 +36,7 @@ impl ScalarType for Decimal {
 }
 
 /// Øre as exact kroner for the API.
-pub(crate) fn kroner(ore: i64) -> Decimal {
+pub(crate) fn kroner(ore: impl Into<i128>) -> Decimal {
     Decimal(ore_to_kroner(ore))
 }
 
@@ -50,7 +50,7 @@ pub struct YearAmount {
 }
 
 impl YearAmount {
-    pub(crate) fn from_ore(year: i32, ore: i64) -> Self {
+    pub(crate) fn from_ore(year: i32, ore: impl Into<i128>) -> Self {
         Self {
             year,
             amount: kroner(ore),
@@ -72,7 +72,7 @@ pub struct StatedTotalMismatch {
 }
 
 impl StatedTotalMismatch {
-    pub(crate) fn from_ore(year: i32, stated: i64, computed: i64) -> Self {
+    pub(crate) fn from_ore(year: i32, stated: i128, computed: i128) -> Self {
         Self {
             year,
             stated: kroner(stated),

@@ -181,7 +181,7 @@ impl Proposal {
             .await?
             .iter()
             .filter_map(|year| {
-                let stated = year.stated_net_ore?;
+                let stated = i128::from(year.stated_net_ore?);
                 let computed = year.net_change_ore();
                 (stated != computed)
                     .then(|| StatedTotalMismatch::from_ore(year.year, stated, computed))
@@ -265,17 +265,28 @@ async fn investment_coverage(
         .load_one(InvestmentNeedsOf(proposal.0.id))
         .await?
         .unwrap_or_default();
-    Ok(figures
-        .iter()
+    // Every year with figures or needs: a need outside the round's years must show up as a
+    // mismatch, not vanish.
+    let mut years: Vec<i32> = figures.iter().map(|year| year.year).collect();
+    years.extend(needs.iter().flat_map(|need| need.amounts.keys().copied()));
+    years.sort_unstable();
+    years.dedup();
+    Ok(years
+        .into_iter()
         .map(|year| {
             let needed = sum_ore(
                 needs
                     .iter()
-                    .filter_map(|need| need.amounts.get(&year.year).copied()),
+                    .filter_map(|need| need.amounts.get(&year).copied()),
             );
-            let expansion = year.kind_total_ore(BudgetLineKind::Expansion);
+            let expansion = figures
+                .iter()
+                .find(|figures| figures.year == year)
+                .map_or(0, |figures| {
+                    figures.kind_total_ore(BudgetLineKind::Expansion)
+                });
             InvestmentCoverage {
-                year: year.year,
+                year,
                 investment_needs: kroner(needed),
                 expansion: kroner(expansion),
                 difference: kroner(needed - expansion),
@@ -332,7 +343,7 @@ impl ProposalYear {
     async fn net_change_mismatch(&self) -> bool {
         self.0
             .stated_net_ore
-            .is_some_and(|stated| stated != self.0.net_change_ore())
+            .is_some_and(|stated| i128::from(stated) != self.0.net_change_ore())
     }
 }
 
