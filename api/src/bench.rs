@@ -104,7 +104,7 @@ pub async fn run(config: &Config, options: &BenchOptions) -> Result<String, Stri
         let mut times = Vec::with_capacity(options.iterations);
         let mut per_query = 0;
         for iteration in 0..=options.iterations {
-            let (viewer, loader) = request_data(&db, Viewer::Anonymous);
+            let (viewer, loader) = request_data(&db, Viewer::anonymous());
             let request = async_graphql::Request::new(*query)
                 .variables(Variables::from_json(json!({ "round": round.as_str() })))
                 .data(viewer)

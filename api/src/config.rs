@@ -2,6 +2,8 @@
 
 use std::env;
 
+use crate::auth::token::AuthConfig;
+
 /// How log lines are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogFormat {
@@ -12,8 +14,12 @@ pub enum LogFormat {
 }
 
 /// Everything the server needs to start. Built by [`Config::from_env`] or by tests.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Config {
+    /// Production configuration: real key material required, no GraphiQL by default.
+    pub production: bool,
+    /// How tokens are verified.
+    pub auth: AuthConfig,
     /// `sqlite://…` (the embedded default) or `postgres://…`.
     pub database_url: String,
     /// Address to listen on, e.g. `127.0.0.1:8080`.
@@ -40,6 +46,8 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://prioritering.db?mode=rwc";
 impl Default for Config {
     fn default() -> Self {
         Self {
+            production: false,
+            auth: AuthConfig::development(),
             database_url: DEFAULT_DATABASE_URL.to_owned(),
             bind: "127.0.0.1:8080".to_owned(),
             log_format: LogFormat::Pretty,
@@ -71,9 +79,12 @@ impl Config {
                 config.database_url.split(':').next().unwrap_or_default()
             ));
         }
+        // PostgreSQL means production unless said otherwise; production needs real keys.
+        config.production = flag("PRIORITERING_PRODUCTION")?.unwrap_or(!config.is_sqlite());
+        config.auth = AuthConfig::from_env(config.production, var)?;
         // Demo data is on by default only for the embedded default database.
         config.demo_data = flag("PRIORITERING_DEMO_DATA")?.unwrap_or(config.is_sqlite());
-        config.graphiql = flag("PRIORITERING_GRAPHIQL")?.unwrap_or(true);
+        config.graphiql = flag("PRIORITERING_GRAPHIQL")?.unwrap_or(!config.production);
         if let Some(bind) = var("PRIORITERING_BIND") {
             config.bind = bind;
         }

@@ -49,6 +49,7 @@ pub fn serve(
         schema: build_schema(db.clone(), config),
         db,
         graphiql: config.graphiql,
+        auth: config.auth.clone(),
     });
     let max_body = config.max_body_bytes;
     let server = HttpServer::new(move || {
@@ -72,7 +73,10 @@ pub fn serve(
 pub fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Logs go to stderr: stdout belongs to commands' output (`token`, `schema`).
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder
             .json()

@@ -4,8 +4,10 @@ use std::net::TcpListener;
 
 use api::config::Config;
 
-const USAGE: &str =
-    "usage: api [serve | seed | generate [--proposals N] [--first-year YEAR] [--seed N] | schema]";
+const USAGE: &str = "usage: api [serve | seed | schema \
+                     | generate [--proposals N] [--first-year YEAR] [--seed N] \
+                     | bench [--proposals N] [--iterations N] \
+                     | token --role ROLE [--committee CODE]... [--name NAME] [--hours N]]";
 
 #[actix_web::main]
 async fn main() -> std::process::ExitCode {
@@ -81,6 +83,33 @@ async fn run(args: Vec<String>) -> Result<(), String> {
             print!("{}", report?);
             Ok(())
         }
+        "token" => {
+            let roles: Vec<api::auth::Role> = values(&args, "--role")
+                .iter()
+                .map(|name| {
+                    api::auth::Role::parse(name).ok_or_else(|| {
+                        format!("unknown role {name:?}: reader, coordinator, hu_member, admin, integration")
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+            if roles.is_empty() {
+                return Err(format!("give at least one --role\n{USAGE}"));
+            }
+            let committees = values(&args, "--committee");
+            let name = values(&args, "--name")
+                .pop()
+                .unwrap_or_else(|| "Udvikler".to_owned());
+            let hours: u64 = option(&args, "--hours")?.unwrap_or(8);
+            let token = config.auth.sign(
+                &name.to_lowercase().replace(' ', "."),
+                &name,
+                &roles,
+                &committees,
+                hours * 3600,
+            )?;
+            println!("{token}");
+            Ok(())
+        }
         _ => Err(USAGE.to_owned()),
     }
 }
@@ -104,4 +133,12 @@ fn option<T: std::str::FromStr>(args: &[String], name: &str) -> Result<Option<T>
             .map(Some)
             .ok_or_else(|| format!("{name} needs a number\n{USAGE}")),
     }
+}
+
+/// Every value given for a repeatable option (`--committee SU --committee ØU`).
+fn values(args: &[String], name: &str) -> Vec<String> {
+    args.windows(2)
+        .filter(|pair| pair[0] == name)
+        .map(|pair| pair[1].clone())
+        .collect()
 }

@@ -1,35 +1,242 @@
-//! Who is asking, and the small named rules of what they may see.
+//! Who is asking (authentication, in [`token`]) and what they may see and do: the rules live
+//! here as small named functions, so resolvers never decide access themselves.
 //!
-//! Until tokens land (the access-control issue) every caller is anonymous and sees the
-//! published catalog: every proposal that is not a draft.
+//! | role | sees |
+//! |---|---|
+//! | anonymous | the published catalog: every proposal but drafts; HU remarks once the consultation has closed |
+//! | reader (politicians) | as anonymous, plus HU remarks from the consultation on |
+//! | coordinator | everything of its committees, drafts and HU remarks included; others as a reader |
+//! | HU member | proposals from submission on, and every HU remark |
+//! | admin (the budget office) | everything |
+//! | integration | approved proposals only; no HU remarks |
 
-use sea_orm::sea_query::{Condition, Expr, ExprTrait};
+pub mod token;
 
-use crate::domain::model::ProposalStatus;
-use entity::proposal;
+use async_graphql::Enum;
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
 
-/// The caller of a request.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub enum Viewer {
-    /// No credentials.
-    #[default]
-    Anonymous,
+use crate::domain::model::{ProposalStatus, RoundPhase, normalize_committee_code};
+use entity::{committee, proposal};
+
+/// A role a token can carry.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Politicians and other readers of the catalog.
+    Reader,
+    /// A budget coordinator of one or more committees.
+    Coordinator,
+    /// A member of the main works council (HovedMED-udvalget).
+    HuMember,
+    /// The budget office (budgetafdelingen).
+    Admin,
+    /// A finance or budget system pulling approved changes.
+    Integration,
 }
 
-/// Whether `viewer` may see a proposal in `status`.
-pub fn can_view_proposal(viewer: &Viewer, status: ProposalStatus) -> bool {
-    match viewer {
-        Viewer::Anonymous => status != ProposalStatus::Draft,
+impl Role {
+    /// Reads a role as identity providers name it; unknown names are ignored by the caller.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name.trim().to_lowercase().replace('-', "_").as_str() {
+            "reader" | "politician" | "politiker" => Some(Self::Reader),
+            "coordinator" | "budget_coordinator" | "budgetkoordinator" => Some(Self::Coordinator),
+            "hu" | "hu_member" | "hovedmed" => Some(Self::HuMember),
+            "admin" | "budget_office" | "budgetafdeling" => Some(Self::Admin),
+            "integration" => Some(Self::Integration),
+            _ => None,
+        }
+    }
+
+    /// The name used in tokens this server issues.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reader => "reader",
+            Self::Coordinator => "coordinator",
+            Self::HuMember => "hu_member",
+            Self::Admin => "admin",
+            Self::Integration => "integration",
+        }
     }
 }
 
-/// The same rule as [`can_view_proposal`], as a condition on the `proposal` table, so lists,
-/// counts and totals apply it in the database.
+/// The caller of a request. No token: anonymous (no subject, no roles).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Viewer {
+    /// The token's subject.
+    pub subject: Option<String>,
+    /// Display name.
+    pub name: Option<String>,
+    /// Roles; several give the union of their rights.
+    pub roles: Vec<Role>,
+    /// Committee codes a coordinator works for, normalised (`ØU`).
+    pub committees: Vec<String>,
+}
+
+impl Viewer {
+    /// The caller without a token.
+    pub fn anonymous() -> Self {
+        Self::default()
+    }
+
+    /// Whether the caller has `role`.
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// Whether the caller coordinates the committee with `code`.
+    pub fn coordinates(&self, code: &str) -> bool {
+        self.has(Role::Coordinator)
+            && self
+                .committees
+                .iter()
+                .any(|c| c == &normalize_committee_code(code))
+    }
+
+    /// Whether the caller is nothing but an integration (which sees approved proposals only).
+    fn integration_only(&self) -> bool {
+        self.roles.iter().all(|role| *role == Role::Integration) && !self.roles.is_empty()
+    }
+}
+
+/// The budget office may do anything.
+pub fn is_admin(viewer: &Viewer) -> bool {
+    viewer.has(Role::Admin)
+}
+
+/// Whether `viewer` may see a proposal in `status` of the committee with `committee_code`.
+pub fn can_view_proposal(viewer: &Viewer, status: ProposalStatus, committee_code: &str) -> bool {
+    if is_admin(viewer) || viewer.coordinates(committee_code) {
+        return true;
+    }
+    if viewer.integration_only() {
+        return status == ProposalStatus::Approved;
+    }
+    status != ProposalStatus::Draft
+}
+
+/// The same rule as [`can_view_proposal`] as a condition on the `proposal` table, so lists,
+/// counts, totals and loaders apply it in the database.
 pub fn visible_proposals(viewer: &Viewer) -> Condition {
-    match viewer {
-        Viewer::Anonymous => Condition::all().add(
-            Expr::col((proposal::Entity, proposal::Column::Status))
-                .ne(ProposalStatus::Draft.as_str()),
-        ),
+    let status = || Expr::col((proposal::Entity, proposal::Column::Status));
+    if is_admin(viewer) {
+        return Condition::all();
+    }
+    let published = if viewer.integration_only() {
+        status().eq(ProposalStatus::Approved.as_str())
+    } else {
+        status().ne(ProposalStatus::Draft.as_str())
+    };
+    let mut visible = Condition::any().add(published);
+    if viewer.has(Role::Coordinator) && !viewer.committees.is_empty() {
+        visible = visible.add(
+            Expr::col((proposal::Entity, proposal::Column::CommitteeId)).in_subquery(
+                Query::select()
+                    .column(committee::Column::Id)
+                    .from(committee::Entity)
+                    .and_where(Expr::col(committee::Column::Code).is_in(viewer.committees.clone()))
+                    .to_owned(),
+            ),
+        );
+    }
+    visible
+}
+
+/// Whether `viewer` may read the HU remarks (bemærkninger fra HU) of a proposal of the
+/// committee `committee_code` in a round in `phase`.
+pub fn can_view_hu_remarks(viewer: &Viewer, phase: RoundPhase, committee_code: &str) -> bool {
+    if is_admin(viewer) || viewer.has(Role::HuMember) || viewer.coordinates(committee_code) {
+        return true;
+    }
+    let consultation_started = phase != RoundPhase::Preparation;
+    let consultation_closed = matches!(phase, RoundPhase::Negotiation | RoundPhase::Adopted);
+    if viewer.has(Role::Reader) || viewer.has(Role::Coordinator) {
+        return consultation_started;
+    }
+    if viewer.integration_only() {
+        return false;
+    }
+    consultation_closed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn viewer(roles: &[Role], committees: &[&str]) -> Viewer {
+        Viewer {
+            roles: roles.to_vec(),
+            committees: committees.iter().map(|c| (*c).to_owned()).collect(),
+            ..Viewer::default()
+        }
+    }
+
+    #[test]
+    fn drafts_are_for_their_committee_and_the_budget_office() {
+        let draft = ProposalStatus::Draft;
+        assert!(!can_view_proposal(&Viewer::anonymous(), draft, "ÆSU"));
+        assert!(!can_view_proposal(
+            &viewer(&[Role::Reader], &[]),
+            draft,
+            "ÆSU"
+        ));
+        assert!(!can_view_proposal(
+            &viewer(&[Role::HuMember], &[]),
+            draft,
+            "ÆSU"
+        ));
+        assert!(!can_view_proposal(
+            &viewer(&[Role::Coordinator], &["SU"]),
+            draft,
+            "ÆSU"
+        ));
+        assert!(can_view_proposal(
+            &viewer(&[Role::Coordinator], &["ÆSU"]),
+            draft,
+            "æsu"
+        ));
+        assert!(can_view_proposal(
+            &viewer(&[Role::Admin], &[]),
+            draft,
+            "ÆSU"
+        ));
+    }
+
+    #[test]
+    fn integrations_see_approved_proposals_only() {
+        let integration = viewer(&[Role::Integration], &[]);
+        assert!(can_view_proposal(
+            &integration,
+            ProposalStatus::Approved,
+            "SU"
+        ));
+        assert!(!can_view_proposal(
+            &integration,
+            ProposalStatus::Submitted,
+            "SU"
+        ));
+        assert!(!can_view_hu_remarks(
+            &integration,
+            RoundPhase::Adopted,
+            "SU"
+        ));
+    }
+
+    #[test]
+    fn hu_remarks_open_up_with_the_phases() {
+        let anonymous = Viewer::anonymous();
+        let reader = viewer(&[Role::Reader], &[]);
+        let hu = viewer(&[Role::HuMember], &[]);
+        assert!(!can_view_hu_remarks(
+            &anonymous,
+            RoundPhase::Consultation,
+            "SU"
+        ));
+        assert!(can_view_hu_remarks(
+            &anonymous,
+            RoundPhase::Negotiation,
+            "SU"
+        ));
+        assert!(!can_view_hu_remarks(&reader, RoundPhase::Preparation, "SU"));
+        assert!(can_view_hu_remarks(&reader, RoundPhase::Consultation, "SU"));
+        assert!(can_view_hu_remarks(&hu, RoundPhase::Preparation, "SU"));
     }
 }

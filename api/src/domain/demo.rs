@@ -1,7 +1,7 @@
 //! The demo data, loaded by an explicit, idempotent step (never by a migration): the
 //! committees named in the seeds, Budget 2022-2025 with Socialudvalget's policy areas and
 //! their budgets from the budget notes (seed 000), and Budget 2023-2026 with SU01 exactly as
-//! printed (seed 002) and the ØU01 it refers to.
+//! printed (seed 002), the ØU01 it refers to, and a draft ÆSU01 for trying the access rules.
 
 use std::str::FromStr;
 
@@ -11,7 +11,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
 };
 
-use crate::domain::model::{ProposalStatus, RoundPhase};
+use crate::domain::model::RoundPhase;
 use crate::domain::sheet::{self, ProposalSheet};
 use crate::error::{ApiError, ApiResult};
 use crate::money::kroner_to_ore;
@@ -121,6 +121,9 @@ const SU_QUANTITIES: &[Row] = &[
 
 const SU01: &str = include_str!("../../demo/su01.json");
 const OU01: &str = include_str!("../../demo/ou01.json");
+/// A draft outside SU, so visibility can be seen by hand: anonymous callers do not see it,
+/// ÆSU's coordinators and the budget office do.
+const AESU01: &str = include_str!("../../demo/aesu01.json");
 
 /// A Danish-formatted number ("-27,5", "2.532") as a decimal.
 fn danish(text: &str) -> ApiResult<Decimal> {
@@ -157,7 +160,7 @@ pub async fn load(db: &DatabaseConnection) -> ApiResult<()> {
         RoundPhase::Consultation,
     )
     .await?;
-    for document in [OU01, SU01] {
+    for document in [OU01, SU01, AESU01] {
         let sheet: ProposalSheet = serde_json::from_str(document).map_err(|error| {
             tracing::error!(%error, "demo sheet does not parse");
             ApiError::Internal
@@ -347,6 +350,3 @@ async fn ensure_sheet(
     }
     Ok(())
 }
-
-/// The status every demo proposal has, for the record: visible in the published catalog.
-pub const DEMO_STATUS: ProposalStatus = ProposalStatus::Submitted;

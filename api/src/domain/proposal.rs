@@ -8,7 +8,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use crate::auth::{Viewer, can_view_proposal, visible_proposals};
+use crate::auth::{Viewer, visible_proposals};
 use crate::domain::model::{BudgetLineKind, ProposalStatus};
 use crate::domain::reference;
 use crate::error::{ApiError, ApiResult};
@@ -96,7 +96,8 @@ pub async fn filter_condition(
     viewer: &Viewer,
     filter: &ProposalFilter,
 ) -> ApiResult<Condition> {
-    let mut condition = visible_proposals(viewer);
+    // Visibility nested as one clause: everything below is ANDed to it, never ORed.
+    let mut condition = Condition::all().add(visible_proposals(viewer));
     if let Some(round_id) = filter.round_id {
         condition = condition.add(proposal::Column::RoundId.eq(round_id));
     }
@@ -232,9 +233,9 @@ pub async fn get(
     id: i32,
 ) -> ApiResult<proposal::Model> {
     proposal::Entity::find_by_id(id)
+        .filter(visible_proposals(viewer))
         .one(db)
         .await?
-        .filter(|found| is_visible(viewer, found))
         .ok_or_else(|| ApiError::not_found("proposal"))
 }
 
@@ -248,9 +249,9 @@ pub async fn get_by_number(
     proposal::Entity::find()
         .filter(proposal::Column::RoundId.eq(round_id))
         .filter(proposal::Column::Number.eq(number.trim().to_uppercase()))
+        .filter(visible_proposals(viewer))
         .one(db)
         .await?
-        .filter(|found| is_visible(viewer, found))
         .ok_or_else(|| ApiError::not_found(format!("proposal {}", number.trim())))
 }
 
@@ -276,10 +277,6 @@ pub fn status(found: &proposal::Model) -> ApiResult<ProposalStatus> {
         tracing::error!(proposal = found.id, status = %found.status, "unknown stored status");
         ApiError::Internal
     })
-}
-
-fn is_visible(viewer: &Viewer, found: &proposal::Model) -> bool {
-    status(found).is_ok_and(|status| can_view_proposal(viewer, status))
 }
 
 /// One budget line of a proposal.

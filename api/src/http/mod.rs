@@ -2,12 +2,14 @@
 
 mod request_id;
 
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::http::GraphiQLSource;
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 
 use crate::auth::Viewer;
+use crate::auth::token::AuthConfig;
 use crate::graphql::{AppSchema, request_data};
 
 pub use request_id::request_id;
@@ -20,6 +22,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// Whether GraphiQL is served.
     pub graphiql: bool,
+    /// How tokens are verified.
+    pub auth: AuthConfig,
 }
 
 /// Routes of the app.
@@ -35,11 +39,48 @@ fn error_body(code: &str, message: &str) -> serde_json::Value {
     json!({ "errors": [{ "message": message, "extensions": { "code": code } }] })
 }
 
-async fn graphql(state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+async fn graphql(state: web::Data<AppState>, http: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let viewer = match authenticate(&state, &http) {
+        Ok(viewer) => viewer,
+        Err(why) => return unauthenticated(&why),
+    };
     match serde_json::from_slice::<async_graphql::Request>(&body) {
-        Ok(request) => execute(&state, request).await,
+        Ok(request) => execute(&state, viewer, request).await,
         Err(error) => not_a_request(&error.to_string()),
     }
+}
+
+/// The caller from `Authorization: Bearer …`: none is anonymous; an invalid one is refused
+/// with the reason.
+fn authenticate(state: &AppState, http: &HttpRequest) -> Result<Viewer, String> {
+    let Some(header) = http.headers().get(header::AUTHORIZATION) else {
+        return Ok(Viewer::anonymous());
+    };
+    let token = header
+        .to_str()
+        .ok()
+        .and_then(|value| {
+            value
+                .strip_prefix("Bearer ")
+                .or_else(|| value.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|token| !token.is_empty());
+    match token {
+        Some(token) => state.auth.verify(token),
+        None => Err("expected Authorization: Bearer <token>".to_owned()),
+    }
+}
+
+/// 401 with a GraphQL error saying why the token was refused, and nothing more.
+fn unauthenticated(why: &str) -> HttpResponse {
+    tracing::info!(%why, "token refused");
+    HttpResponse::Unauthorized()
+        .insert_header((header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\""))
+        .json(error_body(
+            "UNAUTHENTICATED",
+            &format!("not authenticated: {why}"),
+        ))
 }
 
 /// `GET /graphql?query=…&variables=…`: queries in a URL (bookmarkable, cacheable; Danish
@@ -48,8 +89,12 @@ async fn graphql_get(state: web::Data<AppState>, request: HttpRequest) -> HttpRe
     if !request.query_string().contains("query=") {
         return graphiql(&state);
     }
+    let viewer = match authenticate(&state, &request) {
+        Ok(viewer) => viewer,
+        Err(why) => return unauthenticated(&why),
+    };
     match async_graphql::http::parse_query_string(request.query_string()) {
-        Ok(graphql_request) => execute(&state, graphql_request).await,
+        Ok(graphql_request) => execute(&state, viewer, graphql_request).await,
         Err(error) => not_a_request(&error.to_string()),
     }
 }
@@ -61,8 +106,12 @@ fn not_a_request(why: &str) -> HttpResponse {
     ))
 }
 
-async fn execute(state: &AppState, request: async_graphql::Request) -> HttpResponse {
-    let (viewer, loader) = request_data(&state.db, Viewer::Anonymous);
+async fn execute(
+    state: &AppState,
+    viewer: Viewer,
+    request: async_graphql::Request,
+) -> HttpResponse {
+    let (viewer, loader) = request_data(&state.db, viewer);
     let mut response = state
         .schema
         .execute(request.data(viewer).data(loader))

@@ -71,9 +71,9 @@ async fn loading_the_demo_data_again_changes_nothing() {
     api::domain::demo::load(&app.db).await.unwrap();
     assert_eq!(row_counts(&app.db).await, before);
     // 6 committees, 2 rounds, 3 areas, 15 area totals, 80 items, 10 quantities, 5 committee
-    // totals, SU01 and ØU01, SU01's 4 years, 8 lines, 3 needs, 12 need amounts, 1 relation,
-    // 1 document.
-    assert_eq!(before, [6, 2, 3, 15, 80, 10, 5, 2, 4, 8, 3, 12, 1, 1]);
+    // totals, SU01, ØU01 and the ÆSU01 draft, 8 years and 12 lines of SU01 and ÆSU01, 3 needs,
+    // 12 need amounts, 1 relation, 1 document.
+    assert_eq!(before, [6, 2, 3, 15, 80, 10, 5, 3, 8, 12, 3, 12, 1, 1]);
 }
 
 #[actix_web::test]
@@ -87,7 +87,7 @@ async fn replicas_loading_the_demo_data_at_once_both_succeed() {
         api::domain::demo::load(&second)
     );
     assert_eq!((a, b), (Ok(()), Ok(())));
-    assert_eq!(row_counts(&first).await[7], 2);
+    assert_eq!(row_counts(&first).await[7], 3);
     first.close().await.unwrap();
     second.close().await.unwrap();
 }
@@ -122,7 +122,7 @@ async fn replicas_starting_at_once_migrate_safely() {
     let (a, b) = tokio::join!(api::db::migrate(&first), api::db::migrate(&second));
     assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
     api::domain::demo::load(&first).await.unwrap();
-    assert_eq!(proposal::Entity::find().count(&second).await.unwrap(), 2);
+    assert_eq!(proposal::Entity::find().count(&second).await.unwrap(), 3);
     first.close().await.unwrap();
     second.close().await.unwrap();
 }

@@ -4,6 +4,7 @@ mod catalog;
 mod node;
 mod proposal;
 mod reference;
+mod viewer;
 
 use async_graphql::MergedObject;
 
@@ -14,4 +15,5 @@ pub struct QueryRoot(
     reference::ReferenceQuery,
     proposal::ProposalQuery,
     catalog::CatalogQuery,
+    viewer::ViewerQuery,
 );

@@ -4,18 +4,19 @@ use crate::graphql::types::Decimal;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::domain::model::{BudgetLineKind, ExpenseType, ProposalStatus};
+use crate::auth::can_view_hu_remarks;
+use crate::domain::model::{BudgetLineKind, ExpenseType, ProposalStatus, RoundPhase};
 use crate::domain::proposal::{self as domain, YearFigures, complete_years};
 use crate::domain::reference::round_years;
 use crate::error::ApiError;
 use crate::graphql::ids::{self, Kind};
-use crate::graphql::loader;
 use crate::graphql::loaders::{
     CommitteeById, DocumentsOf, FiguresOf, InvestmentNeedsOf, PolicyAreaById, RelatedOf, RoundById,
 };
 use crate::graphql::types::kroner;
 use crate::graphql::types::reference::{BudgetRound, Committee, PolicyArea};
 use crate::graphql::types::{PageInfo, StatedTotalMismatch, YearAmount};
+use crate::graphql::{loader, viewer};
 use crate::money::{centi_to_decimal, sum_ore};
 use entity::proposal;
 
@@ -453,9 +454,22 @@ impl ProposalSections<'_> {
         &self.0.related_text
     }
 
-    /// 7. Bemærkninger fra HU (the main works council), as printed on the sheet.
-    async fn hu_remarks(&self) -> &str {
-        &self.0.hu_remarks_text
+    /// 7. Bemærkninger fra HU (the main works council), as printed on the sheet. Null for a
+    /// caller who may not read HU remarks yet: anonymous callers once the consultation has
+    /// closed, readers from the consultation on, HU members, the committee's coordinators
+    /// and the budget office always, integrations never.
+    async fn hu_remarks(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        let loader = loader(ctx)?;
+        let (round, committee) = tokio::join!(
+            loader.load_one(RoundById(self.0.round_id)),
+            loader.load_one(CommitteeById(self.0.committee_id))
+        );
+        let (Some(round), Some(committee)) = (round?, committee?) else {
+            return Err(ApiError::Internal.into());
+        };
+        let phase = RoundPhase::parse(&round.phase).ok_or(ApiError::Internal)?;
+        Ok(can_view_hu_remarks(viewer(ctx)?, phase, &committee.code)
+            .then_some(self.0.hu_remarks_text.as_str()))
     }
 }
 
