@@ -24,6 +24,7 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     statements: Arc<AtomicUsize>,
     client: awc::Client,
+    auth: api::auth::token::AuthConfig,
     _database: TestDatabase,
 }
 
@@ -117,6 +118,7 @@ impl TestApp {
             address: format!("http://127.0.0.1:{port}"),
             db,
             statements,
+            auth: config.auth.clone(),
             client: awc::Client::builder()
                 .timeout(std::time::Duration::from_secs(60))
                 .finish(),
@@ -131,18 +133,54 @@ impl TestApp {
 
     /// Posts a GraphQL request and returns the whole response body.
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
-        let mut response = self
-            .client
-            .post(format!("{}/graphql", self.address))
+        let (status, body) = self.graphql_as(None, query, variables).await;
+        assert_eq!(status, 200, "GraphQL answers 200: {body}");
+        body
+    }
+
+    /// Posts a GraphQL request with `Authorization: Bearer <token>` when given; returns the
+    /// status and the body.
+    pub async fn graphql_as(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (u16, Value) {
+        let mut request = self.client.post(format!("{}/graphql", self.address));
+        if let Some(token) = token {
+            request = request.insert_header(("authorization", format!("Bearer {token}")));
+        }
+        let mut response = request
             .send_json(&json!({ "query": query, "variables": variables }))
             .await
             .expect("request");
-        assert_eq!(response.status().as_u16(), 200, "GraphQL answers 200");
-        response
+        let status = response.status().as_u16();
+        let body = response
             .json::<Value>()
             .limit(64 * 1024 * 1024)
             .await
-            .expect("JSON body")
+            .expect("JSON body");
+        (status, body)
+    }
+
+    /// `data` of a request that must succeed as the holder of `token`.
+    pub async fn data_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let (status, body) = self.graphql_as(token, query, variables).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// A valid token the server accepts (its own shared secret) for `roles` and committees.
+    pub fn token(&self, roles: &[&str], committees: &[&str]) -> String {
+        let roles: Vec<api::auth::Role> = roles
+            .iter()
+            .map(|name| api::auth::Role::parse(name).expect("a role"))
+            .collect();
+        let committees: Vec<String> = committees.iter().map(|c| (*c).to_owned()).collect();
+        self.auth
+            .sign("test.user", "Test User", &roles, &committees, 3600)
+            .expect("sign")
     }
 
     /// Posts a GraphQL request that must succeed and returns its `data`.

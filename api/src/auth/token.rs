@@ -252,6 +252,9 @@ impl AuthConfig {
                 (None, _) => return Err("token names no key id".to_owned()),
             },
         };
+        if key.family() != header.alg.family() {
+            return Err("the key named does not fit the token's algorithm".to_owned());
+        }
         let mut validation = Validation::new(header.alg);
         validation.algorithms = vec![header.alg];
         validation.leeway = self.leeway_seconds;

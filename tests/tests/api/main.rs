@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod access;
 mod budgets;
 mod catalog;
 mod fixtures;
@@ -12,3 +13,4 @@ mod operations;
 mod proposals;
 mod schema;
 mod su01;
+mod tokens;
