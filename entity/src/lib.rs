@@ -12,5 +12,7 @@ pub mod policy_area_budget_item;
 pub mod policy_area_quantity;
 pub mod proposal;
 pub mod proposal_document;
+pub mod proposal_history;
 pub mod proposal_relation;
+pub mod proposal_sequence;
 pub mod proposal_year;

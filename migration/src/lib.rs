@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_create_reference_tables;
 mod m20261124_000002_create_budget_tables;
 mod m20261124_000003_create_proposal_tables;
+mod m20261124_000004_create_history_tables;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_create_reference_tables::Migration),
             Box::new(m20261124_000002_create_budget_tables::Migration),
             Box::new(m20261124_000003_create_proposal_tables::Migration),
+            Box::new(m20261124_000004_create_history_tables::Migration),
         ]
     }
 }

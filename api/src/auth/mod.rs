@@ -157,6 +157,117 @@ pub fn can_view_hu_remarks(viewer: &Viewer, phase: RoundPhase, committee_code: &
     consultation_closed
 }
 
+/// Writing requires a token: anonymous callers are told to sign in, not that they may not.
+pub fn require_signed_in(viewer: &Viewer) -> Result<(), crate::error::ApiError> {
+    if viewer.roles.is_empty() {
+        return Err(crate::error::ApiError::Unauthenticated(
+            "sign in to change anything".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a coordinator's writing window of a round is open: the round is in preparation
+/// and its submission deadline (if any) has not passed.
+pub fn coordinator_window_open(
+    round: &entity::budget_round::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    RoundPhase::parse(&round.phase) == Some(RoundPhase::Preparation)
+        && round
+            .submission_deadline
+            .is_none_or(|deadline| now <= deadline)
+}
+
+/// Whether `viewer` may create a proposal for the committee `committee_code` in `round`:
+/// its coordinators while the window is open, the budget office until adoption.
+pub fn can_create_proposal(
+    viewer: &Viewer,
+    committee_code: &str,
+    round: &entity::budget_round::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    if is_admin(viewer) {
+        return RoundPhase::parse(&round.phase) != Some(RoundPhase::Adopted);
+    }
+    viewer.coordinates(committee_code) && coordinator_window_open(round, now)
+}
+
+/// Whether `viewer` may change a proposal's content: its committee's coordinators edit
+/// drafts while the window is open; the budget office edits anything, and after adoption
+/// its edits are recorded as corrections.
+pub fn can_edit_proposal(
+    viewer: &Viewer,
+    committee_code: &str,
+    status: ProposalStatus,
+    round: &entity::budget_round::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    if is_admin(viewer) {
+        return true;
+    }
+    status == ProposalStatus::Draft
+        && viewer.coordinates(committee_code)
+        && coordinator_window_open(round, now)
+}
+
+/// Whether `viewer` may submit a draft: as for editing it.
+pub fn can_submit_proposal(
+    viewer: &Viewer,
+    committee_code: &str,
+    status: ProposalStatus,
+    round: &entity::budget_round::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    status == ProposalStatus::Draft
+        && (is_admin(viewer)
+            || (viewer.coordinates(committee_code) && coordinator_window_open(round, now)))
+}
+
+/// Whether `viewer` may withdraw a proposal: drafts and submitted ones, by its committee's
+/// coordinators (while the round is not adopted) or the budget office.
+pub fn can_withdraw_proposal(
+    viewer: &Viewer,
+    committee_code: &str,
+    status: ProposalStatus,
+    round: &entity::budget_round::Model,
+) -> bool {
+    matches!(status, ProposalStatus::Draft | ProposalStatus::Submitted)
+        && (is_admin(viewer)
+            || (viewer.coordinates(committee_code)
+                && RoundPhase::parse(&round.phase) != Some(RoundPhase::Adopted)))
+}
+
+/// Whether `viewer` may return a proposal to draft (with a reason): the budget office, for
+/// anything submitted and not yet decided.
+pub fn can_return_to_draft(viewer: &Viewer, status: ProposalStatus) -> bool {
+    is_admin(viewer)
+        && matches!(
+            status,
+            ProposalStatus::Submitted
+                | ProposalStatus::InConsultation
+                | ProposalStatus::Recommended
+                | ProposalStatus::NotRecommended
+                | ProposalStatus::Withdrawn
+        )
+}
+
+/// Whether `viewer` may delete a proposal: drafts only, by whoever may edit them.
+pub fn can_delete_proposal(
+    viewer: &Viewer,
+    committee_code: &str,
+    status: ProposalStatus,
+    round: &entity::budget_round::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    status == ProposalStatus::Draft && can_edit_proposal(viewer, committee_code, status, round, now)
+}
+
+/// Rounds, committees and policy areas are the budget office's.
+pub fn can_manage_rounds(viewer: &Viewer) -> bool {
+    is_admin(viewer)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,8 @@
 pub mod budget;
 pub mod catalog;
 pub mod demo;
+pub mod editing;
+pub mod history;
 pub mod model;
 pub mod proposal;
 pub mod reference;

@@ -297,6 +297,23 @@ pub async fn insert(
         .exec(db)
         .await?;
     }
+    let importer = crate::auth::Viewer {
+        name: Some("Import".to_owned()),
+        ..crate::auth::Viewer::default()
+    };
+    crate::domain::history::record(
+        db,
+        &importer,
+        &inserted,
+        None,
+        crate::domain::history::Change {
+            action: "imported",
+            from_status: None,
+            reason: None,
+        },
+        now,
+    )
+    .await?;
     Ok(inserted)
 }
 

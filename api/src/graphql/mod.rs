@@ -2,11 +2,12 @@
 
 pub mod ids;
 pub mod loaders;
+pub mod mutation;
 pub mod query;
 pub mod types;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache};
-use async_graphql::{Context, EmptyMutation, EmptySubscription, Schema};
+use async_graphql::{Context, EmptySubscription, Schema};
 use sea_orm::DatabaseConnection;
 use tracing::Instrument;
 
@@ -14,20 +15,25 @@ use crate::auth::Viewer;
 use crate::config::Config;
 use crate::error::ApiError;
 use loaders::AppLoader;
+use mutation::MutationRoot;
 use query::QueryRoot;
 
 /// The schema type.
-pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// Builds the schema with its limits. Does no I/O.
 pub fn build_schema(db: DatabaseConnection, config: &Config) -> AppSchema {
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
-        .data(db)
-        .limit_depth(config.max_depth)
-        .limit_complexity(config.max_complexity)
-        .limit_recursive_depth(32)
-        .limit_directives(50)
-        .finish()
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .data(db)
+    .limit_depth(config.max_depth)
+    .limit_complexity(config.max_complexity)
+    .limit_recursive_depth(32)
+    .limit_directives(50)
+    .finish()
 }
 
 /// The schema in SDL, as checked in at `schema.graphql`.

@@ -7,7 +7,7 @@ use tests::TestApp;
 use crate::fixtures::{insert, sheet};
 
 /// The roles, as (label, roles in the token, committees); anonymous has no token.
-const ROLES: &[(&str, &[&str], &[&str])] = &[
+pub const ROLES: &[(&str, &[&str], &[&str])] = &[
     ("anonymous", &[], &[]),
     ("reader", &["reader"], &[]),
     ("coordinator of ÆSU", &["coordinator"], &["ÆSU"]),
@@ -329,7 +329,11 @@ async fn the_matrix_covers_every_operation_of_the_schema() {
         .map(|field| field["name"].as_str().unwrap().to_owned())
         .collect();
     in_schema.sort();
-    let mut covered: Vec<String> = OPERATIONS.iter().map(|op| (*op).to_owned()).collect();
+    let mut covered: Vec<String> = OPERATIONS
+        .iter()
+        .chain(crate::writing::MUTATIONS.iter().map(|(name, _)| name))
+        .map(|op| (*op).to_owned())
+        .collect();
     covered.sort();
     assert_eq!(
         in_schema, covered,

@@ -14,3 +14,4 @@ mod proposals;
 mod schema;
 mod su01;
 mod tokens;
+mod writing;

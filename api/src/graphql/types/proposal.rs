@@ -5,6 +5,8 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::auth::can_view_hu_remarks;
+use crate::domain::editing::{ProposalAction, allowed_actions};
+use crate::domain::history;
 use crate::domain::model::{BudgetLineKind, ExpenseType, ProposalStatus, RoundPhase};
 use crate::domain::proposal::{self as domain, YearFigures, complete_years};
 use crate::domain::reference::round_years;
@@ -16,7 +18,7 @@ use crate::graphql::loaders::{
 use crate::graphql::types::kroner;
 use crate::graphql::types::reference::{BudgetRound, Committee, PolicyArea};
 use crate::graphql::types::{PageInfo, StatedTotalMismatch, YearAmount};
-use crate::graphql::{loader, viewer};
+use crate::graphql::{db, loader, viewer};
 use crate::money::{centi_to_decimal, sum_ore};
 use entity::proposal;
 
@@ -244,6 +246,105 @@ impl Proposal {
                 reference: document.reference,
             })
             .collect())
+    }
+
+    /// The workflow steps the caller may take now, so a frontend shows the right buttons.
+    async fn allowed_actions(&self, ctx: &Context<'_>) -> Result<Vec<ProposalAction>> {
+        let loader = loader(ctx)?;
+        let (round, committee) = tokio::join!(
+            loader.load_one(RoundById(self.0.round_id)),
+            loader.load_one(CommitteeById(self.0.committee_id))
+        );
+        let (Some(round), Some(committee)) = (round?, committee?) else {
+            return Err(ApiError::Internal.into());
+        };
+        Ok(allowed_actions(
+            viewer(ctx)?,
+            domain::status(&self.0)?,
+            &committee.code,
+            &round,
+        ))
+    }
+
+    /// Every recorded change, newest first: who, when, which transition and what changed.
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, up to 100 (20 when absent).")] first: Option<i32>,
+        #[graphql(desc = "Continue after this many entries (`pageInfo.endCursor`).")] after: Option<
+            String,
+        >,
+    ) -> Result<ProposalChangeConnection> {
+        let first = first.unwrap_or(20);
+        if !(0..=100).contains(&first) {
+            return Err(ApiError::bad_input(&["first"], "first must be between 0 and 100").into());
+        }
+        let offset: u64 = match after {
+            Some(cursor) => cursor
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n <= i32::MAX as u64)
+                .ok_or_else(|| ApiError::bad_input(&["after"], "not a cursor of this list"))?,
+            None => 0,
+        };
+        let (rows, total) = history::page(
+            db(ctx)?,
+            self.0.id,
+            offset,
+            u64::try_from(first).unwrap_or(0),
+        )
+        .await?;
+        let end = offset + rows.len() as u64;
+        Ok(ProposalChangeConnection {
+            page_info: PageInfo {
+                has_next_page: end < total,
+                has_previous_page: offset > 0,
+                start_cursor: Some(offset.to_string()),
+                end_cursor: Some(end.to_string()),
+            },
+            nodes: rows.into_iter().map(history_entry).collect(),
+            total_count: total,
+        })
+    }
+
+    /// The proposal as it was at `at` (its lines and net changes included); null before it
+    /// existed.
+    async fn as_of(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The time to look back to.")] at: DateTime<Utc>,
+    ) -> Result<Option<ProposalVersion>> {
+        let Some((row, snapshot)) = history::as_of(db(ctx)?, viewer(ctx)?, self.0.id, at).await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(ProposalVersion {
+            version: row.version,
+            at: row.occurred_at,
+            number: snapshot.number,
+            title: snapshot.title,
+            proposer: snapshot.proposer,
+            status: ProposalStatus::parse(&snapshot.status),
+            years: snapshot
+                .years
+                .into_iter()
+                .map(|(year, figures)| ProposalVersionYear {
+                    year,
+                    current_budget: figures.current_budget.map(Decimal),
+                    staff_impact: figures.staff_impact.map(Decimal),
+                    stated_net_change: figures.stated_net.map(Decimal),
+                    net_change: Decimal(figures.lines.values().copied().sum()),
+                    lines: figures
+                        .lines
+                        .into_iter()
+                        .map(|(kind, amount)| ProposalVersionLine {
+                            kind: BudgetLineKind::parse(&kind),
+                            amount: Decimal(amount),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }))
     }
 
     /// When the proposal was created.
@@ -502,4 +603,118 @@ pub struct ProposalConnection {
     pub page_info: PageInfo,
     /// How many proposals match in all (that the caller may see).
     pub total_count: u64,
+}
+
+/// One recorded change of a proposal.
+#[derive(SimpleObject)]
+pub struct ProposalChange {
+    /// The version the change produced.
+    pub version: i32,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who (the token's subject).
+    pub actor: Option<String>,
+    /// Who, by name.
+    pub actor_name: Option<String>,
+    /// created, updated, submitted, withdrawn, returned_to_draft, corrected.
+    pub action: String,
+    /// The status before a transition.
+    pub from_status: Option<ProposalStatus>,
+    /// The status after a transition.
+    pub to_status: Option<ProposalStatus>,
+    /// The reason given.
+    pub reason: Option<String>,
+    /// Every field that changed.
+    pub changes: Vec<FieldChange>,
+}
+
+/// A changed field: its path and the values before and after, as text (amounts in exact
+/// kroner); null where the field was absent.
+#[derive(SimpleObject)]
+pub struct FieldChange {
+    /// Dotted path: `title`, `status`, `years.2024.lines.efficiency`, `sections.summary`.
+    pub field: String,
+    /// Before.
+    pub before: Option<String>,
+    /// After.
+    pub after: Option<String>,
+}
+
+/// A page of a proposal's history, newest first.
+#[derive(SimpleObject)]
+pub struct ProposalChangeConnection {
+    /// The changes of the page.
+    pub nodes: Vec<ProposalChange>,
+    /// Page information.
+    pub page_info: PageInfo,
+    /// How many changes there are.
+    pub total_count: u64,
+}
+
+/// A proposal as it was at some time, from its history.
+#[derive(SimpleObject)]
+pub struct ProposalVersion {
+    /// The version it was at.
+    pub version: i32,
+    /// When that version was made.
+    pub at: DateTime<Utc>,
+    /// Number.
+    pub number: String,
+    /// Title.
+    pub title: String,
+    /// Proposer.
+    pub proposer: String,
+    /// Status.
+    pub status: Option<ProposalStatus>,
+    /// Figures per year, with the net change computed from the lines as they were.
+    pub years: Vec<ProposalVersionYear>,
+}
+
+/// One year of a past version.
+#[derive(SimpleObject)]
+pub struct ProposalVersionYear {
+    /// Calendar year.
+    pub year: i32,
+    /// Nuværende budget, kroner.
+    pub current_budget: Option<Decimal>,
+    /// Staff impact, FTE.
+    pub staff_impact: Option<Decimal>,
+    /// Stated net change, kroner.
+    pub stated_net_change: Option<Decimal>,
+    /// The lines.
+    pub lines: Vec<ProposalVersionLine>,
+    /// Samlet ændring (netto) from the lines, kroner.
+    pub net_change: Decimal,
+}
+
+/// One line of a past version.
+#[derive(SimpleObject)]
+pub struct ProposalVersionLine {
+    /// Kind.
+    pub kind: Option<BudgetLineKind>,
+    /// Kroner.
+    pub amount: Decimal,
+}
+
+fn history_entry(row: entity::proposal_history::Model) -> ProposalChange {
+    let changes: Vec<crate::domain::history::FieldChange> =
+        serde_json::from_str(&row.diff).unwrap_or_default();
+    ProposalChange {
+        version: row.version,
+        at: row.occurred_at,
+        actor: row.actor_subject,
+        actor_name: row.actor_name,
+        action: row.action,
+        from_status: row.from_status.as_deref().and_then(ProposalStatus::parse),
+        to_status: row.to_status.as_deref().and_then(ProposalStatus::parse),
+        reason: row.reason,
+        changes: changes
+            .into_iter()
+            .map(|c| FieldChange {
+                field: c.field,
+                before: c.before,
+                after: c.after,
+            })
+            .collect(),
+    }
 }

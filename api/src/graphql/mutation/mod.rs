@@ -1,0 +1,35 @@
+//! Mutation roots, split by aggregate and merged. Input problems come back in the payload's
+//! `userErrors`, all at once; not allowed, not found and stale writes are GraphQL errors.
+
+mod proposal;
+mod round;
+
+use async_graphql::{MergedObject, SimpleObject};
+
+use crate::domain::editing;
+
+/// All mutations.
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(proposal::ProposalMutation, round::RoundMutation);
+
+/// A problem with the input of a mutation; nothing was written.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct UserError {
+    /// Path of the input field, e.g. `["years", "2", "lines", "0", "amount"]`.
+    pub field: Vec<String>,
+    /// Stable code: REQUIRED, OUT_OF_RANGE, WRONG_SIGN, TOO_PRECISE, DUPLICATE, UNKNOWN,
+    /// TOO_LONG.
+    pub code: String,
+    /// For a person.
+    pub message: String,
+}
+
+impl From<editing::UserError> for UserError {
+    fn from(error: editing::UserError) -> Self {
+        Self {
+            field: error.field,
+            code: error.code.to_owned(),
+            message: error.message,
+        }
+    }
+}

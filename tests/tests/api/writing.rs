@@ -1,0 +1,551 @@
+//! Writing proposals: every mutation against every role, numbering under concurrency,
+//! optimistic concurrency, validation that writes nothing, the workflow gated by phase and
+//! deadline, history and reading a proposal as it was.
+
+use entity::{budget_line, proposal};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+use tests::TestApp;
+
+use crate::access::ROLES;
+
+/// Every mutation and what each role (in the order of `ROLES`) gets: `ok` or an error code.
+pub const MUTATIONS: &[(&str, [&str; 7])] = &[
+    (
+        "createProposal",
+        [
+            "UNAUTHENTICATED",
+            "FORBIDDEN",
+            "ok",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "ok",
+            "FORBIDDEN",
+        ],
+    ),
+    (
+        "updateProposal",
+        [
+            "UNAUTHENTICATED",
+            "NOT_FOUND",
+            "ok",
+            "NOT_FOUND",
+            "NOT_FOUND",
+            "ok",
+            "NOT_FOUND",
+        ],
+    ),
+    (
+        "submitProposal",
+        [
+            "UNAUTHENTICATED",
+            "NOT_FOUND",
+            "ok",
+            "NOT_FOUND",
+            "NOT_FOUND",
+            "ok",
+            "NOT_FOUND",
+        ],
+    ),
+    (
+        "withdrawProposal",
+        [
+            "UNAUTHENTICATED",
+            "NOT_FOUND",
+            "ok",
+            "NOT_FOUND",
+            "NOT_FOUND",
+            "ok",
+            "NOT_FOUND",
+        ],
+    ),
+    (
+        "deleteProposal",
+        [
+            "UNAUTHENTICATED",
+            "NOT_FOUND",
+            "ok",
+            "NOT_FOUND",
+            "NOT_FOUND",
+            "ok",
+            "NOT_FOUND",
+        ],
+    ),
+    (
+        "returnProposalToDraft",
+        [
+            "UNAUTHENTICATED",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "ok",
+            "NOT_FOUND",
+        ],
+    ),
+    (
+        "createRound",
+        [
+            "UNAUTHENTICATED",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "ok",
+            "FORBIDDEN",
+        ],
+    ),
+    (
+        "updateRound",
+        [
+            "UNAUTHENTICATED",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "ok",
+            "FORBIDDEN",
+        ],
+    ),
+];
+
+const CREATE: &str = r#"mutation($round: ID!, $committee: String!, $input: ProposalInput!) {
+  createProposal(round: $round, committee: $committee, input: $input) {
+    proposal { id number version status } userErrors { field code message } } }"#;
+const UPDATE: &str = r#"mutation($id: ID!, $v: Int!, $input: ProposalInput!) {
+  updateProposal(id: $id, expectedVersion: $v, input: $input) {
+    proposal { id version title updatedAt } userErrors { field code message } } }"#;
+const SUBMIT: &str = r#"mutation($id: ID!, $v: Int!) { submitProposal(id: $id, expectedVersion: $v) {
+  proposal { version status } userErrors { code } } }"#;
+const WITHDRAW: &str = r#"mutation($id: ID!, $v: Int!) { withdrawProposal(id: $id, expectedVersion: $v, reason: "Dækket af andet forslag") {
+  proposal { version status } userErrors { code } } }"#;
+const RETURN: &str = r#"mutation($id: ID!, $v: Int!, $reason: String!) { returnProposalToDraft(id: $id, expectedVersion: $v, reason: $reason) {
+  proposal { version status } userErrors { field code } } }"#;
+const DELETE: &str = r#"mutation($id: ID!, $v: Int!) { deleteProposal(id: $id, expectedVersion: $v) { deletedId } }"#;
+const UPDATE_ROUND: &str = r#"mutation($id: ID!, $input: UpdateRoundInput!) { updateRound(id: $id, input: $input) {
+  round { phase submissionDeadline } userErrors { code } } }"#;
+
+fn outcome(body: &Value) -> String {
+    if let Some(code) = body["errors"][0]["extensions"]["code"].as_str() {
+        return code.to_owned();
+    }
+    let invalid = body["data"]
+        .as_object()
+        .into_iter()
+        .flat_map(|fields| fields.values())
+        .any(|payload| {
+            payload["userErrors"]
+                .as_array()
+                .is_some_and(|e| !e.is_empty())
+        });
+    if invalid {
+        "INVALID".to_owned()
+    } else {
+        "ok".to_owned()
+    }
+}
+
+async fn open_round_2023(app: &TestApp, admin: &str) -> String {
+    let round = app.round_id(2023).await;
+    app.data_as(
+        Some(admin),
+        UPDATE_ROUND,
+        json!({ "id": round, "input": { "phase": "PREPARATION" } }),
+    )
+    .await;
+    round
+}
+
+/// A new ÆSU draft made by the budget office: (id, version).
+async fn fresh_draft(app: &TestApp, admin: &str, round: &str, committee: &str) -> (String, i64) {
+    let data = app
+        .data_as(
+            Some(admin),
+            CREATE,
+            json!({ "round": round, "committee": committee, "input": { "title": "Prøveforslag" } }),
+        )
+        .await;
+    let created = &data["createProposal"]["proposal"];
+    (
+        created["id"].as_str().unwrap().to_owned(),
+        created["version"].as_i64().unwrap(),
+    )
+}
+
+#[actix_web::test]
+async fn every_role_may_write_exactly_what_its_rules_allow() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(&["admin"], &[]);
+    let round = open_round_2023(&app, &admin).await;
+    let mut next_year = 2040;
+    for (mutation, expected) in MUTATIONS {
+        for ((label, roles, committees), want) in ROLES.iter().zip(expected.iter()) {
+            let token = (!roles.is_empty()).then(|| app.token(roles, committees));
+            let token = token.as_deref();
+            let body = match *mutation {
+                "createProposal" => {
+                    app.graphql_as(
+                        token,
+                        CREATE,
+                        json!({ "round": round, "committee": "ÆSU", "input": { "title": "Nyt" } }),
+                    )
+                    .await
+                    .1
+                }
+                "updateProposal" | "submitProposal" | "withdrawProposal" | "deleteProposal" => {
+                    let (id, v) = fresh_draft(&app, &admin, &round, "ÆSU").await;
+                    let query = match *mutation {
+                        "updateProposal" => UPDATE,
+                        "submitProposal" => SUBMIT,
+                        "withdrawProposal" => WITHDRAW,
+                        _ => DELETE,
+                    };
+                    app.graphql_as(
+                        token,
+                        query,
+                        json!({ "id": id, "v": v, "input": { "title": "Ændret" } }),
+                    )
+                    .await
+                    .1
+                }
+                "returnProposalToDraft" => {
+                    let (id, v) = fresh_draft(&app, &admin, &round, "ÆSU").await;
+                    app.data_as(Some(&admin), SUBMIT, json!({ "id": id, "v": v }))
+                        .await;
+                    app.graphql_as(
+                        token,
+                        RETURN,
+                        json!({ "id": id, "v": v + 1, "reason": "Mangler tal" }),
+                    )
+                    .await
+                    .1
+                }
+                "createRound" => {
+                    next_year += 5;
+                    let query = r#"mutation($y: Int!) { createRound(input: { name: "Budget", firstYear: $y }) { round { id } userErrors { code } } }"#;
+                    app.graphql_as(token, query, json!({ "y": next_year }))
+                        .await
+                        .1
+                }
+                "updateRound" => {
+                    app.graphql_as(
+                        token,
+                        UPDATE_ROUND,
+                        json!({ "id": round, "input": { "phase": "PREPARATION" } }),
+                    )
+                    .await
+                    .1
+                }
+                other => panic!("no row for the mutation {other}"),
+            };
+            assert_eq!(outcome(&body), *want, "{label}: {mutation}: {body}");
+        }
+    }
+}
+
+#[actix_web::test]
+async fn a_hundred_concurrent_creates_get_a_hundred_gap_free_numbers() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(&["admin"], &[]);
+    let round = open_round_2023(&app, &admin).await;
+    let coordinator = app.token(&["coordinator"], &["SU"]);
+    let creates = (0..100).map(|n| {
+        let (app, round, token) = (&app, round.clone(), coordinator.clone());
+        async move {
+            let body = app
+                .graphql_as(Some(&token), CREATE, json!({ "round": round, "committee": "su", "input": { "title": format!("Forslag {n}") } }))
+                .await
+                .1;
+            body["data"]["createProposal"]["proposal"]["number"].as_str().map(str::to_owned).unwrap_or_else(|| panic!("{body}"))
+        }
+    });
+    let mut numbers = futures_util::future::join_all(creates).await;
+    numbers.sort_by_key(|number| number[2..].parse::<u32>().unwrap());
+    let expected: Vec<String> = (2..=101).map(|n| format!("SU{n:02}")).collect();
+    assert_eq!(
+        numbers, expected,
+        "SU01 exists; the next hundred follow without gaps or repeats"
+    );
+}
+
+#[actix_web::test]
+async fn a_stale_update_is_a_conflict_and_loses_nothing() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(&["admin"], &[]);
+    let round = open_round_2023(&app, &admin).await;
+    let coordinator = app.token(&["coordinator"], &["ÆSU"]);
+    let (id, v) = fresh_draft(&app, &admin, &round, "ÆSU").await;
+    let first = app
+        .data_as(
+            Some(&coordinator),
+            UPDATE,
+            json!({ "id": id, "v": v, "input": { "title": "Første udgave" } }),
+        )
+        .await;
+    assert_eq!(first["updateProposal"]["proposal"]["version"], v + 1);
+    let stale = app
+        .graphql_as(
+            Some(&coordinator),
+            UPDATE,
+            json!({ "id": id, "v": v, "input": { "title": "Anden udgave" } }),
+        )
+        .await
+        .1;
+    assert_eq!(stale["errors"][0]["extensions"]["code"], "CONFLICT");
+    let titles: Vec<String> = proposal::Entity::find()
+        .filter(proposal::Column::Title.is_in(["Første udgave", "Anden udgave"]))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.title)
+        .collect();
+    assert_eq!(titles, ["Første udgave"]);
+}
+
+#[actix_web::test]
+async fn every_input_problem_is_reported_at_once_and_nothing_is_written() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(&["admin"], &[]);
+    let round = open_round_2023(&app, &admin).await;
+    let su01 = app
+        .data_as(
+            None,
+            r#"query($r: ID!) { proposal(round: $r, number: "SU01") { id version } }"#,
+            json!({ "r": round }),
+        )
+        .await;
+    let (id, v) = (
+        su01["proposal"]["id"].clone(),
+        su01["proposal"]["version"].clone(),
+    );
+    let lines_before = budget_line::Entity::find().count(&app.db).await.unwrap();
+    let input = json!({
+        "title": "   ",
+        "years": [
+            { "year": 2023, "lines": [{ "kind": "EFFICIENCY", "amount": "-100" }] },
+            { "year": 2030, "lines": [] },
+            { "year": 2024, "lines": [
+                { "kind": "EFFICIENCY", "amount": "500" },
+                { "kind": "EXPANSION", "amount": "10.005" },
+                { "kind": "EXPANSION", "amount": "1" },
+                { "kind": "SERVICE_REDUCTION", "amount": "-99999999999999" }
+            ] }
+        ],
+        "relatedProposals": ["XX01"]
+    });
+    let data = app
+        .data_as(
+            Some(&admin),
+            UPDATE,
+            json!({ "id": id, "v": v, "input": input }),
+        )
+        .await;
+    let payload = &data["updateProposal"];
+    assert_eq!(payload["proposal"], Value::Null);
+    let found: Vec<(Value, &str)> = payload["userErrors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["field"].clone(), e["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (json!(["title"]), "REQUIRED"),
+            (json!(["years", "1", "year"]), "OUT_OF_RANGE"),
+            (json!(["years", "2", "lines", "0", "amount"]), "WRONG_SIGN"),
+            (json!(["years", "2", "lines", "1", "amount"]), "TOO_PRECISE"),
+            (json!(["years", "2", "lines", "2", "kind"]), "DUPLICATE"),
+            (
+                json!(["years", "2", "lines", "3", "amount"]),
+                "OUT_OF_RANGE"
+            ),
+            (json!(["relatedProposals", "0"]), "UNKNOWN"),
+        ]
+    );
+    let stored = proposal::Entity::find()
+        .filter(proposal::Column::Number.eq("SU01"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.version, 1, "nothing written");
+    assert!(stored.title.starts_with("Øget effekt"));
+    assert_eq!(
+        budget_line::Entity::find().count(&app.db).await.unwrap(),
+        lines_before
+    );
+}
+
+#[actix_web::test]
+async fn a_coordinator_cannot_edit_or_submit_after_the_deadline() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(&["admin"], &[]);
+    let round = open_round_2023(&app, &admin).await;
+    let coordinator = app.token(&["coordinator"], &["ÆSU"]);
+    let (id, v) = fresh_draft(&app, &admin, &round, "ÆSU").await;
+    let actions = r#"query($id: ID!) { node(id: $id) { ... on Proposal { allowedActions } } }"#;
+    let before = app
+        .data_as(Some(&coordinator), actions, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        before["node"]["allowedActions"],
+        json!(["EDIT", "SUBMIT", "WITHDRAW", "DELETE"])
+    );
+
+    app.data_as(
+        Some(&admin),
+        UPDATE_ROUND,
+        json!({ "id": round, "input": { "submissionDeadline": "2020-01-01T12:00:00Z" } }),
+    )
+    .await;
+    let after = app
+        .data_as(Some(&coordinator), actions, json!({ "id": id }))
+        .await;
+    assert_eq!(after["node"]["allowedActions"], json!(["WITHDRAW"]));
+    let edit = app
+        .graphql_as(
+            Some(&coordinator),
+            UPDATE,
+            json!({ "id": id, "v": v, "input": { "title": "For sent" } }),
+        )
+        .await
+        .1;
+    assert_eq!(outcome(&edit), "FORBIDDEN");
+    let submit = app
+        .graphql_as(Some(&coordinator), SUBMIT, json!({ "id": id, "v": v }))
+        .await
+        .1;
+    assert_eq!(outcome(&submit), "FORBIDDEN");
+    let by_admin = app
+        .graphql_as(Some(&admin), SUBMIT, json!({ "id": id, "v": v }))
+        .await
+        .1;
+    assert_eq!(
+        by_admin["data"]["submitProposal"]["proposal"]["status"],
+        "SUBMITTED"
+    );
+}
+
+#[actix_web::test]
+async fn returning_to_draft_needs_a_reason() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(&["admin"], &[]);
+    let round = open_round_2023(&app, &admin).await;
+    let (id, v) = fresh_draft(&app, &admin, &round, "SU").await;
+    app.data_as(Some(&admin), SUBMIT, json!({ "id": id, "v": v }))
+        .await;
+    let data = app
+        .data_as(
+            Some(&admin),
+            RETURN,
+            json!({ "id": id, "v": v + 1, "reason": " " }),
+        )
+        .await;
+    assert_eq!(
+        data["returnProposalToDraft"]["userErrors"],
+        json!([{ "field": ["reason"], "code": "REQUIRED" }])
+    );
+    let data = app
+        .data_as(
+            Some(&admin),
+            RETURN,
+            json!({ "id": id, "v": v + 1, "reason": "Tallene mangler" }),
+        )
+        .await;
+    assert_eq!(data["returnProposalToDraft"]["proposal"]["status"], "DRAFT");
+}
+
+#[actix_web::test]
+async fn history_shows_each_change_and_as_of_reads_the_past() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(&["admin"], &[]);
+    let round = open_round_2023(&app, &admin).await;
+    let coordinator = app.token(&["coordinator"], &["ÆSU"]);
+    let lines = |amount: &str| json!({ "years": [{ "year": 2024, "lines": [{ "kind": "EFFICIENCY", "amount": amount }] }] });
+    let created = app.data_as(Some(&coordinator), CREATE, json!({ "round": round, "committee": "ÆSU", "input": { "title": "Færre vikarer", "years": lines("-100000")["years"] } })).await;
+    let id = created["createProposal"]["proposal"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let first = app
+        .data_as(
+            Some(&coordinator),
+            UPDATE,
+            json!({ "id": id, "v": 1, "input": { "title": "Færre eksterne vikarer" } }),
+        )
+        .await;
+    let after_first_edit = first["updateProposal"]["proposal"]["updatedAt"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    app.data_as(
+        Some(&coordinator),
+        UPDATE,
+        json!({ "id": id, "v": 2, "input": lines("-250000") }),
+    )
+    .await;
+    app.data_as(Some(&coordinator), SUBMIT, json!({ "id": id, "v": 3 }))
+        .await;
+
+    let query = r#"query($id: ID!, $at: DateTime!) { node(id: $id) { ... on Proposal {
+        history { totalCount nodes { version action fromStatus toStatus actorName changes { field before after } } }
+        asOf(at: $at) { version title status years { year netChange lines { kind amount } } }
+        years { year netChange } } } }"#;
+    let data = app
+        .data_as(
+            Some(&coordinator),
+            query,
+            json!({ "id": id, "at": after_first_edit }),
+        )
+        .await;
+    let history = &data["node"]["history"];
+    assert_eq!(history["totalCount"], 4);
+    let actions: Vec<&str> = history["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["submitted", "updated", "updated", "created"],
+        "newest first"
+    );
+    let submitted = &history["nodes"][0];
+    assert_eq!(
+        (
+            submitted["fromStatus"].as_str(),
+            submitted["toStatus"].as_str()
+        ),
+        (Some("DRAFT"), Some("SUBMITTED"))
+    );
+    assert_eq!(submitted["actorName"], "Test User");
+    assert_eq!(
+        history["nodes"][1]["changes"],
+        json!([{ "field": "years.2024.lines.efficiency", "before": "-100000.00", "after": "-250000.00" }])
+    );
+    assert_eq!(
+        history["nodes"][2]["changes"],
+        json!([{ "field": "title", "before": "Færre vikarer", "after": "Færre eksterne vikarer" }])
+    );
+
+    let past = &data["node"]["asOf"];
+    assert_eq!(past["version"], 2);
+    assert_eq!(past["title"], "Færre eksterne vikarer");
+    assert_eq!(past["status"], "DRAFT");
+    assert_eq!(
+        past["years"],
+        json!([{ "year": 2024, "netChange": "-100000.00", "lines": [{ "kind": "EFFICIENCY", "amount": "-100000.00" }] }])
+    );
+    let now_2024 = data["node"]["years"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|y| y["year"] == 2024)
+        .unwrap()["netChange"]
+        .clone();
+    assert_eq!(now_2024, "-250000.00");
+}
