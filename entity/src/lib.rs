@@ -1,9 +1,14 @@
 //! sea-orm entities, one file per table. Rows only: the API's types are written in `api`.
 
+pub mod amendment;
 pub mod budget_line;
 pub mod budget_round;
 pub mod committee;
 pub mod committee_budget;
+pub mod decision;
+pub mod decision_vote;
+pub mod hu_remark;
+pub mod hu_remark_version;
 pub mod investment_need;
 pub mod investment_need_amount;
 pub mod policy_area;

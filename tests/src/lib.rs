@@ -173,13 +173,18 @@ impl TestApp {
 
     /// A valid token the server accepts (its own shared secret) for `roles` and committees.
     pub fn token(&self, roles: &[&str], committees: &[&str]) -> String {
+        self.token_for("test.user", roles, committees)
+    }
+
+    /// As [`TestApp::token`], for a given subject (another person).
+    pub fn token_for(&self, subject: &str, roles: &[&str], committees: &[&str]) -> String {
         let roles: Vec<api::auth::Role> = roles
             .iter()
             .map(|name| api::auth::Role::parse(name).expect("a role"))
             .collect();
         let committees: Vec<String> = committees.iter().map(|c| (*c).to_owned()).collect();
         self.auth
-            .sign("test.user", "Test User", &roles, &committees, 3600)
+            .sign(subject, "Test User", &roles, &committees, 3600)
             .expect("sign")
     }
 

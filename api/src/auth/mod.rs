@@ -268,6 +268,36 @@ pub fn can_manage_rounds(viewer: &Viewer) -> bool {
     is_admin(viewer)
 }
 
+/// Whether `viewer` may add an HU remark to a proposal: HU members, while the round is in
+/// consultation, on proposals in the catalog (not drafts or withdrawn ones).
+pub fn can_write_hu_remark(viewer: &Viewer, phase: RoundPhase, status: ProposalStatus) -> bool {
+    viewer.has(Role::HuMember)
+        && phase == RoundPhase::Consultation
+        && !matches!(status, ProposalStatus::Draft | ProposalStatus::Withdrawn)
+}
+
+/// Whether `viewer` may edit an HU remark: its author, while writing remarks is allowed.
+pub fn can_edit_hu_remark(
+    viewer: &Viewer,
+    author_subject: Option<&str>,
+    phase: RoundPhase,
+    status: ProposalStatus,
+) -> bool {
+    can_write_hu_remark(viewer, phase, status)
+        && viewer.subject.is_some()
+        && viewer.subject.as_deref() == author_subject
+}
+
+/// Decisions are recorded by the budget office.
+pub fn can_record_decision(viewer: &Viewer) -> bool {
+    is_admin(viewer)
+}
+
+/// Whether `viewer` may open the consultation of a submitted proposal.
+pub fn can_start_consultation(viewer: &Viewer, status: ProposalStatus) -> bool {
+    is_admin(viewer) && status == ProposalStatus::Submitted
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -658,15 +658,20 @@ pub async fn create(
     Ok(Written::Done(created))
 }
 
-/// What the caller needs to know about a proposal to change it.
-struct Target {
-    row: proposal::Model,
-    round: budget_round::Model,
-    committee_code: String,
-    status: ProposalStatus,
+/// What a write needs to know about the proposal it changes.
+pub struct Target {
+    /// The row as read in the transaction.
+    pub row: proposal::Model,
+    /// Its round.
+    pub round: budget_round::Model,
+    /// Its committee's code.
+    pub committee_code: String,
+    /// Its status.
+    pub status: ProposalStatus,
 }
 
-async fn load_target(
+/// Reads a proposal for a change: invisible is NOT_FOUND, another version is CONFLICT.
+pub async fn load_for_change(
     txn: &DatabaseTransaction,
     viewer: &Viewer,
     id: i32,
@@ -700,8 +705,8 @@ async fn load_target(
     })
 }
 
-/// Bumps the version if it is still `expected` (the optimistic lock), with other columns.
-async fn bump(
+/// Bumps the version if it is still the one read (the optimistic lock), with other columns.
+pub async fn bump_version(
     txn: &DatabaseTransaction,
     target: &Target,
     mut changes: proposal::ActiveModel,
@@ -737,7 +742,7 @@ pub async fn update(
 ) -> ApiResult<Written<proposal::Model>> {
     auth::require_signed_in(viewer)?;
     let txn = begin_write(db).await?;
-    let target = load_target(&txn, viewer, id, expected_version).await?;
+    let target = load_for_change(&txn, viewer, id, expected_version).await?;
     let now = Utc::now();
     if !auth::can_edit_proposal(
         viewer,
@@ -797,7 +802,7 @@ pub async fn update(
     if let Some(text) = &sections.related_documents {
         changes.related_text = Set(text.clone());
     }
-    let updated = bump(&txn, &target, changes, now).await?;
+    let updated = bump_version(&txn, &target, changes, now).await?;
     write_children(&txn, target.round.id, id, input).await?;
     let adopted = RoundPhase::parse(&target.round.phase) == Some(RoundPhase::Adopted);
     let action = if adopted { "corrected" } else { "updated" };
@@ -831,6 +836,10 @@ pub enum ProposalAction {
     ReturnToDraft,
     /// Delete a draft (`deleteProposal`).
     Delete,
+    /// Submitted → in consultation (`startConsultation`).
+    StartConsultation,
+    /// Record a decision (`recordDecision`).
+    Decide,
 }
 
 /// The steps `viewer` may take on a proposal now, for showing the right buttons.
@@ -857,6 +866,14 @@ pub fn allowed_actions(
     if auth::can_delete_proposal(viewer, committee_code, status, round, now) {
         actions.push(ProposalAction::Delete);
     }
+    if auth::can_start_consultation(viewer, status) {
+        actions.push(ProposalAction::StartConsultation);
+    }
+    if auth::can_record_decision(viewer)
+        && !matches!(status, ProposalStatus::Draft | ProposalStatus::Withdrawn)
+    {
+        actions.push(ProposalAction::Decide);
+    }
     actions
 }
 
@@ -871,7 +888,7 @@ pub async fn transition(
 ) -> ApiResult<Written<proposal::Model>> {
     auth::require_signed_in(viewer)?;
     let txn = begin_write(db).await?;
-    let target = load_target(&txn, viewer, id, expected_version).await?;
+    let target = load_for_change(&txn, viewer, id, expected_version).await?;
     let now = Utc::now();
     let (allowed, to, name) = match action {
         ProposalAction::Submit => (
@@ -900,7 +917,14 @@ pub async fn transition(
             ProposalStatus::Draft,
             "returned_to_draft",
         ),
-        ProposalAction::Edit | ProposalAction::Delete => return Err(ApiError::Internal),
+        ProposalAction::StartConsultation => (
+            auth::can_start_consultation(viewer, target.status),
+            ProposalStatus::InConsultation,
+            "consultation_started",
+        ),
+        ProposalAction::Edit | ProposalAction::Delete | ProposalAction::Decide => {
+            return Err(ApiError::Internal);
+        }
     };
     if !allowed {
         return Err(ApiError::Forbidden(format!(
@@ -921,7 +945,7 @@ pub async fn transition(
         status: Set(to.as_str().to_owned()),
         ..Default::default()
     };
-    let updated = bump(&txn, &target, changes, now).await?;
+    let updated = bump_version(&txn, &target, changes, now).await?;
     history::record(
         &txn,
         viewer,
@@ -948,7 +972,7 @@ pub async fn delete(
 ) -> ApiResult<i32> {
     auth::require_signed_in(viewer)?;
     let txn = begin_write(db).await?;
-    let target = load_target(&txn, viewer, id, expected_version).await?;
+    let target = load_for_change(&txn, viewer, id, expected_version).await?;
     if !auth::can_delete_proposal(
         viewer,
         &target.committee_code,

@@ -2,11 +2,13 @@
 
 pub mod budget;
 pub mod catalog;
+pub mod decisions;
 pub mod demo;
 pub mod editing;
 pub mod history;
 pub mod model;
 pub mod proposal;
 pub mod reference;
+pub mod remarks;
 pub mod sheet;
 pub mod synthetic;

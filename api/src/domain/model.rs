@@ -95,6 +95,59 @@ stored_enum! {
     }
 }
 
+stored_enum! {
+    /// The outcome of a decision (beslutning), as the minutes word it.
+    DecisionOutcome {
+        /// Godkendt: approved; the proposal is approved.
+        Approved = "approved" / "Godkendt",
+        /// Anbefales: recommended.
+        Recommended = "recommended" / "Anbefales",
+        /// Anbefales ikke: not recommended.
+        NotRecommended = "not_recommended" / "Anbefales ikke",
+        /// Taget til efterretning: noted; the status does not change.
+        Noted = "noted" / "Taget til efterretning",
+        /// Afvist: rejected; the proposal is rejected.
+        Rejected = "rejected" / "Afvist",
+    }
+}
+
+impl DecisionOutcome {
+    /// The status a decision with this outcome gives a proposal, if it changes it.
+    pub fn resulting_status(self) -> Option<ProposalStatus> {
+        match self {
+            Self::Approved => Some(ProposalStatus::Approved),
+            Self::Recommended => Some(ProposalStatus::Recommended),
+            Self::NotRecommended => Some(ProposalStatus::NotRecommended),
+            Self::Rejected => Some(ProposalStatus::Rejected),
+            Self::Noted => None,
+        }
+    }
+}
+
+stored_enum! {
+    /// How a party's members voted.
+    VotePosition {
+        /// Stemte for.
+        For = "for" / "stemte for",
+        /// Stemte imod.
+        Against = "against" / "stemte imod",
+        /// Undlod at stemme.
+        Abstained = "abstained" / "undlod at stemme",
+    }
+}
+
+stored_enum! {
+    /// What became of an amendment (ændringsforslag).
+    AmendmentOutcome {
+        /// Vedtaget.
+        Adopted = "adopted" / "Vedtaget",
+        /// Forkastet.
+        Rejected = "rejected" / "Forkastet",
+        /// Trukket tilbage.
+        Withdrawn = "withdrawn" / "Trukket tilbage",
+    }
+}
+
 impl BudgetLineKind {
     /// Whether lines of this kind save money, and so must not be positive.
     pub fn is_saving(self) -> bool {

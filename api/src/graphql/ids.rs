@@ -17,6 +17,8 @@ pub enum Kind {
     PolicyArea,
     /// A proposal.
     Proposal,
+    /// An HU remark.
+    HuRemark,
 }
 
 impl Kind {
@@ -26,14 +28,16 @@ impl Kind {
             Self::Committee => "Committee",
             Self::PolicyArea => "PolicyArea",
             Self::Proposal => "Proposal",
+            Self::HuRemark => "HuRemark",
         }
     }
 
-    const ALL: [Self; 4] = [
+    const ALL: [Self; 5] = [
         Self::BudgetRound,
         Self::Committee,
         Self::PolicyArea,
         Self::Proposal,
+        Self::HuRemark,
     ];
 }
 

@@ -61,6 +61,12 @@ pub struct AreaBudget {
     pub round: i32,
 }
 
+/// The HU remarks of a proposal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RemarksOf(pub i32);
+/// The decisions on a proposal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DecisionsOf(pub i32);
 /// The printed budget of a committee in a round.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CommitteeBudget {
@@ -318,5 +324,34 @@ impl Loader<AreaQuantities> for AppLoader {
             }
         }
         Ok(found)
+    }
+}
+
+impl Loader<RemarksOf> for AppLoader {
+    type Value = Vec<crate::domain::remarks::Remark>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[RemarksOf]) -> Result<HashMap<RemarksOf, Self::Value>, ApiError> {
+        Ok(every_key(
+            keys,
+            RemarksOf,
+            crate::domain::remarks::of_proposals(&self.db, &ids(keys, |k| k.0)).await?,
+        ))
+    }
+}
+
+impl Loader<DecisionsOf> for AppLoader {
+    type Value = Vec<crate::domain::decisions::DecisionRecord>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[DecisionsOf],
+    ) -> Result<HashMap<DecisionsOf, Self::Value>, ApiError> {
+        Ok(every_key(
+            keys,
+            DecisionsOf,
+            crate::domain::decisions::of_proposals(&self.db, &ids(keys, |k| k.0)).await?,
+        ))
     }
 }

@@ -84,6 +84,54 @@ pub const MUTATIONS: &[(&str, [&str; 7])] = &[
         ],
     ),
     (
+        "startConsultation",
+        [
+            "UNAUTHENTICATED",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "ok",
+            "NOT_FOUND",
+        ],
+    ),
+    (
+        "recordDecision",
+        [
+            "UNAUTHENTICATED",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "ok",
+            "NOT_FOUND",
+        ],
+    ),
+    (
+        "addHuRemark",
+        [
+            "UNAUTHENTICATED",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "ok",
+            "FORBIDDEN",
+            "NOT_FOUND",
+        ],
+    ),
+    (
+        "editHuRemark",
+        [
+            "UNAUTHENTICATED",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "ok",
+            "FORBIDDEN",
+            "NOT_FOUND",
+        ],
+    ),
+    (
         "createRound",
         [
             "UNAUTHENTICATED",
@@ -124,6 +172,29 @@ const RETURN: &str = r#"mutation($id: ID!, $v: Int!, $reason: String!) { returnP
 const DELETE: &str = r#"mutation($id: ID!, $v: Int!) { deleteProposal(id: $id, expectedVersion: $v) { deletedId } }"#;
 const UPDATE_ROUND: &str = r#"mutation($id: ID!, $input: UpdateRoundInput!) { updateRound(id: $id, input: $input) {
   round { phase submissionDeadline } userErrors { code } } }"#;
+
+const START: &str = r#"mutation($id: ID!, $v: Int!) { startConsultation(id: $id, expectedVersion: $v) {
+  proposal { version status } userErrors { code } } }"#;
+const DECIDE: &str = r#"mutation($id: ID!, $v: Int!, $input: DecisionInput!) { recordDecision(id: $id, expectedVersion: $v, input: $input) {
+  proposal { version status } userErrors { field code } } }"#;
+const ADD_REMARK: &str = r#"mutation($id: ID!, $body: String!) { addHuRemark(proposal: $id, body: $body) {
+  remark { id version body } userErrors { field code } } }"#;
+const EDIT_REMARK: &str = r#"mutation($id: ID!, $v: Int!, $body: String!) { editHuRemark(id: $id, expectedVersion: $v, body: $body) {
+  remark { id version body versions { version body } } userErrors { field code } } }"#;
+
+fn approval() -> Value {
+    json!({ "body": "BR", "decidedOn": "2022-10-11", "outcome": "APPROVED", "text": "Godkendt.",
+            "votes": [{ "party": "Ø", "members": 1, "position": "AGAINST" }, { "party": "A", "members": 1, "position": "ABSTAINED" }] })
+}
+
+async fn set_phase(app: &TestApp, admin: &str, round: &str, phase: &str) {
+    app.data_as(
+        Some(admin),
+        UPDATE_ROUND,
+        json!({ "id": round, "input": { "phase": phase } }),
+    )
+    .await;
+}
 
 fn outcome(body: &Value) -> String {
     if let Some(code) = body["errors"][0]["extensions"]["code"].as_str() {
@@ -219,6 +290,57 @@ async fn every_role_may_write_exactly_what_its_rules_allow() {
                     )
                     .await
                     .1
+                }
+                "startConsultation" | "recordDecision" => {
+                    let (id, v) = fresh_draft(&app, &admin, &round, "ÆSU").await;
+                    app.data_as(Some(&admin), SUBMIT, json!({ "id": id, "v": v }))
+                        .await;
+                    let query = if *mutation == "startConsultation" {
+                        START
+                    } else {
+                        DECIDE
+                    };
+                    app.graphql_as(
+                        token,
+                        query,
+                        json!({ "id": id, "v": v + 1, "input": approval() }),
+                    )
+                    .await
+                    .1
+                }
+                "addHuRemark" | "editHuRemark" => {
+                    let (id, v) = fresh_draft(&app, &admin, &round, "ÆSU").await;
+                    app.data_as(Some(&admin), SUBMIT, json!({ "id": id, "v": v }))
+                        .await;
+                    set_phase(&app, &admin, &round, "CONSULTATION").await;
+                    let body = if *mutation == "addHuRemark" {
+                        app.graphql_as(
+                            token,
+                            ADD_REMARK,
+                            json!({ "id": id, "body": "HU bakker op." }),
+                        )
+                        .await
+                        .1
+                    } else {
+                        let hu = app.token(&["hu_member"], &[]);
+                        let added = app
+                            .data_as(
+                                Some(&hu),
+                                ADD_REMARK,
+                                json!({ "id": id, "body": "Første tekst." }),
+                            )
+                            .await;
+                        let remark = added["addHuRemark"]["remark"]["id"].clone();
+                        app.graphql_as(
+                            token,
+                            EDIT_REMARK,
+                            json!({ "id": remark, "v": 1, "body": "Anden tekst." }),
+                        )
+                        .await
+                        .1
+                    };
+                    set_phase(&app, &admin, &round, "PREPARATION").await;
+                    body
                 }
                 "createRound" => {
                     next_year += 5;
@@ -548,4 +670,181 @@ async fn history_shows_each_change_and_as_of_reads_the_past() {
         .unwrap()["netChange"]
         .clone();
     assert_eq!(now_2024, "-250000.00");
+}
+
+#[actix_web::test]
+async fn a_proposal_goes_from_draft_to_approved_through_the_api() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(&["admin"], &[]);
+    let round = open_round_2023(&app, &admin).await;
+    let coordinator = app.token(&["coordinator"], &["SU"]);
+    let lines = json!([{ "year": 2024, "lines": [{ "kind": "EFFICIENCY", "amount": "-400000" }] }]);
+    let created = app
+        .data_as(Some(&coordinator), CREATE, json!({ "round": round, "committee": "SU", "input": { "title": "Fælles visitation", "years": lines } }))
+        .await;
+    let id = created["createProposal"]["proposal"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.data_as(Some(&coordinator), SUBMIT, json!({ "id": id, "v": 1 }))
+        .await;
+    set_phase(&app, &admin, &round, "CONSULTATION").await;
+    let started = app
+        .data_as(Some(&admin), START, json!({ "id": id, "v": 2 }))
+        .await;
+    assert_eq!(
+        started["startConsultation"]["proposal"]["status"],
+        "IN_CONSULTATION"
+    );
+
+    let hu = app.token_for("hu.one", &["hu_member"], &[]);
+    let added = app
+        .data_as(
+            Some(&hu),
+            ADD_REMARK,
+            json!({ "id": id, "body": "HU ønsker inddragelse af medarbejderne." }),
+        )
+        .await;
+    let remark = added["addHuRemark"]["remark"]["id"].clone();
+    let edited = app
+        .data_as(Some(&hu), EDIT_REMARK, json!({ "id": remark, "v": 1, "body": "HU ønsker tidlig inddragelse af medarbejderne." }))
+        .await;
+    assert_eq!(
+        edited["editHuRemark"]["remark"]["versions"],
+        json!([{ "version": 1, "body": "HU ønsker inddragelse af medarbejderne." }, { "version": 2, "body": "HU ønsker tidlig inddragelse af medarbejderne." }])
+    );
+    let other_hu = app.token_for("hu.two", &["hu_member"], &[]);
+    let foreign = app
+        .graphql_as(
+            Some(&other_hu),
+            EDIT_REMARK,
+            json!({ "id": remark, "v": 2, "body": "Ændret af en anden" }),
+        )
+        .await
+        .1;
+    assert_eq!(
+        outcome(&foreign),
+        "FORBIDDEN",
+        "only the author edits a remark"
+    );
+    let stale = app
+        .graphql_as(
+            Some(&hu),
+            EDIT_REMARK,
+            json!({ "id": remark, "v": 1, "body": "Gammel" }),
+        )
+        .await
+        .1;
+    assert_eq!(outcome(&stale), "CONFLICT");
+
+    let remarks =
+        r#"query($id: ID!) { node(id: $id) { ... on Proposal { remarks { body version } } } }"#;
+    let public = app.data_as(None, remarks, json!({ "id": id })).await;
+    assert_eq!(
+        public["node"]["remarks"],
+        Value::Null,
+        "not public during the consultation"
+    );
+    let reader = app.token(&["reader"], &[]);
+    let for_reader = app
+        .data_as(Some(&reader), remarks, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        for_reader["node"]["remarks"],
+        json!([{ "body": "HU ønsker tidlig inddragelse af medarbejderne.", "version": 2 }])
+    );
+
+    let recommend = json!({ "body": "ØU", "decidedOn": "2022-09-28", "outcome": "RECOMMENDED", "text": "Anbefales over for Byrådet." });
+    let recommended = app
+        .data_as(
+            Some(&admin),
+            DECIDE,
+            json!({ "id": id, "v": 3, "input": recommend }),
+        )
+        .await;
+    assert_eq!(
+        recommended["recordDecision"]["proposal"]["status"],
+        "RECOMMENDED"
+    );
+    let mut approve = approval();
+    approve["amendments"] =
+        json!([{ "proposer": "Ø", "text": "Forslaget udgår.", "outcome": "REJECTED" }]);
+    let approved = app
+        .data_as(
+            Some(&admin),
+            DECIDE,
+            json!({ "id": id, "v": 4, "input": approve }),
+        )
+        .await;
+    assert_eq!(
+        approved["recordDecision"]["proposal"],
+        json!({ "version": 5, "status": "APPROVED" })
+    );
+
+    let integration = app.token(&["integration"], &[]);
+    let seen = app
+        .data_as(Some(&integration), r#"query($id: ID!) { node(id: $id) { ... on Proposal { status decisions { body outcomeLabel votesText amendments { proposer outcome } } history { nodes { action } } } } }"#, json!({ "id": id }))
+        .await;
+    let decisions = &seen["node"]["decisions"];
+    assert_eq!(decisions[0]["outcomeLabel"], "Anbefales");
+    assert_eq!(decisions[1]["body"], "BR");
+    assert_eq!(
+        decisions[1]["votesText"],
+        "Ø (1) stemte imod. A (1) undlod at stemme."
+    );
+    assert_eq!(
+        decisions[1]["amendments"],
+        json!([{ "proposer": "Ø", "outcome": "REJECTED" }])
+    );
+    let actions: Vec<&str> = seen["node"]["history"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "decided",
+            "decided",
+            "consultation_started",
+            "submitted",
+            "created"
+        ]
+    );
+}
+
+#[actix_web::test]
+async fn a_decision_with_an_unknown_body_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(&["admin"], &[]);
+    let round = app.round_id(2023).await;
+    let su01 = app
+        .data_as(
+            None,
+            r#"query($r: ID!) { proposal(round: $r, number: "SU01") { id version } }"#,
+            json!({ "r": round }),
+        )
+        .await;
+    let mut input = approval();
+    input["body"] = json!("XYZ");
+    input["votes"] = json!([{ "party": "", "position": "FOR" }]);
+    let data = app
+        .data_as(
+            Some(&admin),
+            DECIDE,
+            json!({ "id": su01["proposal"]["id"], "v": 1, "input": input }),
+        )
+        .await;
+    assert_eq!(
+        data["recordDecision"]["userErrors"],
+        json!([{ "field": ["body"], "code": "UNKNOWN" }, { "field": ["votes", "0", "party"], "code": "REQUIRED" }])
+    );
+    assert_eq!(
+        entity::decision::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap(),
+        0
+    );
 }

@@ -1,8 +1,9 @@
 //! Mutation roots, split by aggregate and merged. Input problems come back in the payload's
 //! `userErrors`, all at once; not allowed, not found and stale writes are GraphQL errors.
 
-mod proposal;
+pub mod proposal;
 mod round;
+mod workflow;
 
 use async_graphql::{MergedObject, SimpleObject};
 
@@ -10,7 +11,11 @@ use crate::domain::editing;
 
 /// All mutations.
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(proposal::ProposalMutation, round::RoundMutation);
+pub struct MutationRoot(
+    proposal::ProposalMutation,
+    workflow::WorkflowMutation,
+    round::RoundMutation,
+);
 
 /// A problem with the input of a mutation; nothing was written.
 #[derive(SimpleObject, Clone, Debug)]

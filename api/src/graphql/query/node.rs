@@ -29,6 +29,8 @@ async fn load_node(ctx: &Context<'_>, kind: Kind, id: i32) -> Result<Option<Node
             .load_one(PolicyAreaById(id))
             .await?
             .map(|row| Node::PolicyArea(PolicyArea(row))),
+        // Remarks are reached through their proposal, not as nodes.
+        Kind::HuRemark => None,
         Kind::Proposal => loader
             .load_one(ProposalById(id))
             .await?

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod node;
 pub mod proposal;
 pub mod reference;
+pub mod workflow;
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, SimpleObject, Value};
 

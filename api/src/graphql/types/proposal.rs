@@ -13,10 +13,12 @@ use crate::domain::reference::round_years;
 use crate::error::ApiError;
 use crate::graphql::ids::{self, Kind};
 use crate::graphql::loaders::{
-    CommitteeById, DocumentsOf, FiguresOf, InvestmentNeedsOf, PolicyAreaById, RelatedOf, RoundById,
+    CommitteeById, DecisionsOf, DocumentsOf, FiguresOf, InvestmentNeedsOf, PolicyAreaById,
+    RelatedOf, RemarksOf, RoundById,
 };
 use crate::graphql::types::kroner;
 use crate::graphql::types::reference::{BudgetRound, Committee, PolicyArea};
+use crate::graphql::types::workflow::{Decision, HuRemark};
 use crate::graphql::types::{PageInfo, StatedTotalMismatch, YearAmount};
 use crate::graphql::{db, loader, viewer};
 use crate::money::{centi_to_decimal, sum_ore};
@@ -245,6 +247,43 @@ impl Proposal {
                 date: document.document_date,
                 reference: document.reference,
             })
+            .collect())
+    }
+
+    /// HU remarks (bemærkninger fra HU) with their versions; null for a caller who may not
+    /// read HU remarks yet (see `sections.huRemarks`).
+    async fn remarks(&self, ctx: &Context<'_>) -> Result<Option<Vec<HuRemark>>> {
+        let loader = loader(ctx)?;
+        let (round, committee) = tokio::join!(
+            loader.load_one(RoundById(self.0.round_id)),
+            loader.load_one(CommitteeById(self.0.committee_id))
+        );
+        let (Some(round), Some(committee)) = (round?, committee?) else {
+            return Err(ApiError::Internal.into());
+        };
+        let phase = RoundPhase::parse(&round.phase).ok_or(ApiError::Internal)?;
+        if !can_view_hu_remarks(viewer(ctx)?, phase, &committee.code) {
+            return Ok(None);
+        }
+        Ok(Some(
+            loader
+                .load_one(RemarksOf(self.0.id))
+                .await?
+                .unwrap_or_default()
+                .into_iter()
+                .map(HuRemark)
+                .collect(),
+        ))
+    }
+
+    /// Decisions on the proposal, oldest first: body, date, outcome, votes, amendments.
+    async fn decisions(&self, ctx: &Context<'_>) -> Result<Vec<Decision>> {
+        Ok(loader(ctx)?
+            .load_one(DecisionsOf(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Decision)
             .collect())
     }
 
