@@ -37,8 +37,10 @@ pub struct ProposalSheet {
     pub proposer: String,
     /// Udgiftstype, stored form (`service`).
     pub expense_type: String,
-    /// Status, stored form (`submitted`).
-    pub status: String,
+    /// Status, stored form (`submitted`); the demo loader uses it, the import ignores it
+    /// (an imported sheet is a draft).
+    #[serde(default)]
+    pub status: Option<String>,
     /// The figures per year.
     pub years: Vec<SheetYear>,
     /// Investeringsbehov.
@@ -149,8 +151,8 @@ pub async fn insert(
     };
     let expense_type = ExpenseType::parse(&sheet.expense_type)
         .ok_or_else(|| bad(&["expenseType"], "unknown expense type"))?;
-    let status =
-        ProposalStatus::parse(&sheet.status).ok_or_else(|| bad(&["status"], "unknown status"))?;
+    let status = ProposalStatus::parse(sheet.status.as_deref().unwrap_or("draft"))
+        .ok_or_else(|| bad(&["status"], "unknown status"))?;
 
     let sequence = match &sheet.number {
         Some(number) => number
@@ -333,4 +335,179 @@ async fn next_sequence(
         .await?
         .flatten();
     Ok(highest.unwrap_or(0) + 1)
+}
+
+/// A year where the sheet's stated net change differs from the sum of its lines (øre).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NetMismatch {
+    /// Calendar year.
+    pub year: i32,
+    /// As stated on the sheet.
+    pub stated_ore: i64,
+    /// The sum of the sheet's lines.
+    pub computed_ore: i128,
+}
+
+fn sheet_error(
+    path: &[&str],
+    code: &'static str,
+    message: impl Into<String>,
+) -> crate::domain::editing::UserError {
+    let mut field = vec!["sheet".to_owned()];
+    field.extend(path.iter().map(|p| (*p).to_owned()));
+    crate::domain::editing::UserError {
+        field,
+        code,
+        message: message.into(),
+    }
+}
+
+/// Imports a sheet document as a new draft in `round` (who may create proposals for its
+/// committee). The number is assigned as for any new proposal. The sheet's stated net per
+/// year is kept, and every year where it differs from the sum of the lines is reported:
+/// the import is accepted, not silently fixed.
+pub async fn import(
+    db: &sea_orm::DatabaseConnection,
+    viewer: &crate::auth::Viewer,
+    round_id: i32,
+    document: serde_json::Value,
+) -> ApiResult<crate::domain::editing::Written<(proposal::Model, Vec<NetMismatch>)>> {
+    use crate::domain::editing::{
+        self, DocumentInput, NeedInput, ProposalInput, SectionsInput, Written, YearInput,
+    };
+    crate::auth::require_signed_in(viewer)?;
+    let sheet: ProposalSheet = match serde_json::from_value(document) {
+        Ok(sheet) => sheet,
+        Err(error) => {
+            return Ok(Written::Invalid(vec![sheet_error(
+                &[],
+                "INVALID",
+                format!("not a proposal sheet: {error}"),
+            )]));
+        }
+    };
+    let mut problems = Vec::new();
+    let expense_type = ExpenseType::parse(&sheet.expense_type);
+    if expense_type.is_none() {
+        problems.push(sheet_error(
+            &["expenseType"],
+            "UNKNOWN",
+            "service, transfer, capital or financing",
+        ));
+    }
+    let code = normalize_committee_code(&sheet.committee);
+    let committee = committee::Entity::find()
+        .filter(committee::Column::Code.eq(code.clone()))
+        .one(db)
+        .await?;
+    let policy_area_id = match (&sheet.policy_area, &committee) {
+        (Some(name), Some(committee)) => {
+            let found = policy_area::Entity::find()
+                .filter(policy_area::Column::CommitteeId.eq(committee.id))
+                .filter(policy_area::Column::Name.eq(name.clone()))
+                .one(db)
+                .await?;
+            if found.is_none() {
+                problems.push(sheet_error(
+                    &["policyArea"],
+                    "UNKNOWN",
+                    format!("{code} has no policy area {name:?}"),
+                ));
+            }
+            found.map(|area| area.id)
+        }
+        _ => None,
+    };
+    let mut years = Vec::new();
+    let mut mismatches = Vec::new();
+    for (index, year) in sheet.years.iter().enumerate() {
+        let i = index.to_string();
+        let mut lines = Vec::new();
+        for (kind, amount) in &year.lines {
+            match BudgetLineKind::parse(kind) {
+                Some(kind) => lines.push((kind, *amount)),
+                None => problems.push(sheet_error(
+                    &["years", &i, "lines", kind],
+                    "UNKNOWN",
+                    "efficiency, service_reduction or expansion",
+                )),
+            }
+        }
+        if let Some(stated) = year.stated_net.and_then(|s| kroner_to_ore(s).ok()) {
+            let computed: i128 = lines
+                .iter()
+                .filter_map(|(_, a)| kroner_to_ore(*a).ok())
+                .map(i128::from)
+                .sum();
+            if i128::from(stated) != computed {
+                mismatches.push(NetMismatch {
+                    year: year.year,
+                    stated_ore: stated,
+                    computed_ore: computed,
+                });
+            }
+        }
+        years.push(YearInput {
+            year: year.year,
+            current_budget: year.current_budget,
+            staff_impact: year.staff_impact,
+            stated_net: year.stated_net,
+            lines,
+        });
+    }
+    if !problems.is_empty() {
+        return Ok(Written::Invalid(problems));
+    }
+    let sections = &sheet.sections;
+    let input = ProposalInput {
+        title: Some(sheet.title.clone()),
+        proposer: Some(sheet.proposer.clone()),
+        expense_type,
+        policy_area_id: Some(policy_area_id),
+        years: Some(years),
+        investment_needs: Some(
+            sheet
+                .investment_needs
+                .iter()
+                .map(|need| NeedInput {
+                    purpose: need.purpose.clone(),
+                    amounts: need.amounts.iter().map(|(y, a)| (*y, *a)).collect(),
+                })
+                .collect(),
+        ),
+        sections: SectionsInput {
+            summary: Some(sections.summary.clone()),
+            status: Some(sections.status.clone()),
+            proposed_change: Some(sections.proposed_change.clone()),
+            consequences: Some(sections.consequences.clone()),
+            investment_needs: Some(sections.investment_needs.clone()),
+            related_documents: Some(sections.related_documents.clone()),
+        },
+        related: Some(sheet.related_proposals.clone()),
+        documents: Some(
+            sheet
+                .documents
+                .iter()
+                .map(|d| DocumentInput {
+                    title: d.title.clone(),
+                    date: d.date,
+                    reference: d.reference.clone(),
+                })
+                .collect(),
+        ),
+    };
+    Ok(
+        match editing::create(db, viewer, round_id, &code, &input).await? {
+            Written::Done(created) => Written::Done((created, mismatches)),
+            Written::Invalid(errors) => Written::Invalid(
+                errors
+                    .into_iter()
+                    .map(|mut error| {
+                        error.field.insert(0, "sheet".to_owned());
+                        error
+                    })
+                    .collect(),
+            ),
+        },
+    )
 }

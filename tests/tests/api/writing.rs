@@ -132,6 +132,18 @@ pub const MUTATIONS: &[(&str, [&str; 7])] = &[
         ],
     ),
     (
+        "importProposalSheet",
+        [
+            "UNAUTHENTICATED",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "ok",
+            "FORBIDDEN",
+            "ok",
+            "FORBIDDEN",
+        ],
+    ),
+    (
         "createRound",
         [
             "UNAUTHENTICATED",
@@ -181,6 +193,15 @@ const ADD_REMARK: &str = r#"mutation($id: ID!, $body: String!) { addHuRemark(pro
   remark { id version body } userErrors { field code } } }"#;
 const EDIT_REMARK: &str = r#"mutation($id: ID!, $v: Int!, $body: String!) { editHuRemark(id: $id, expectedVersion: $v, body: $body) {
   remark { id version body versions { version body } } userErrors { field code } } }"#;
+
+const IMPORT: &str = r#"mutation($round: ID!, $sheet: JSON!) { importProposalSheet(round: $round, sheet: $sheet) {
+  proposal { number status years { year netChange statedNetChange } }
+  netChangeMismatches { year stated computed difference } userErrors { field code message } } }"#;
+
+/// SU01 exactly as printed: the document the demo data is loaded from.
+fn su01_sheet() -> Value {
+    serde_json::from_str(include_str!("../../../api/demo/su01.json")).unwrap()
+}
 
 fn approval() -> Value {
     json!({ "body": "BR", "decidedOn": "2022-10-11", "outcome": "APPROVED", "text": "Godkendt.",
@@ -341,6 +362,15 @@ async fn every_role_may_write_exactly_what_its_rules_allow() {
                     };
                     set_phase(&app, &admin, &round, "PREPARATION").await;
                     body
+                }
+                "importProposalSheet" => {
+                    app.graphql_as(
+                        token,
+                        IMPORT,
+                        json!({ "round": round, "sheet": su01_sheet() }),
+                    )
+                    .await
+                    .1
                 }
                 "createRound" => {
                     next_year += 5;
@@ -846,5 +876,101 @@ async fn a_decision_with_an_unknown_body_writes_nothing() {
             .await
             .unwrap(),
         0
+    );
+}
+
+#[actix_web::test]
+async fn importing_su01_reports_exactly_the_printed_mismatch_of_2024_to_2026() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(&["admin"], &[]);
+    let round = open_round_2023(&app, &admin).await;
+    let coordinator = app.token(&["coordinator"], &["SU"]);
+    let data = app
+        .data_as(
+            Some(&coordinator),
+            IMPORT,
+            json!({ "round": round, "sheet": su01_sheet() }),
+        )
+        .await;
+    let payload = &data["importProposalSheet"];
+    assert_eq!(payload["userErrors"], json!([]));
+    assert_eq!(
+        payload["proposal"]["number"], "SU02",
+        "numbered as any new proposal: SU01 exists"
+    );
+    assert_eq!(payload["proposal"]["status"], "DRAFT");
+    let mismatch =
+        json!({ "stated": "-7125000.00", "computed": "-8825000.00", "difference": "-1700000.00" });
+    let expected: Vec<Value> = [2024, 2025, 2026]
+        .iter()
+        .map(|year| {
+            let mut m = mismatch.clone();
+            m["year"] = json!(year);
+            m
+        })
+        .collect();
+    assert_eq!(payload["netChangeMismatches"], json!(expected));
+    assert_eq!(
+        payload["proposal"]["years"][1],
+        json!({ "year": 2024, "netChange": "-8825000.00", "statedNetChange": "-7125000.00" })
+    );
+}
+
+#[actix_web::test]
+async fn a_broken_sheet_is_refused_with_its_problems_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(&["admin"], &[]);
+    let round = open_round_2023(&app, &admin).await;
+    let before = proposal::Entity::find().count(&app.db).await.unwrap();
+    let mut sheet = su01_sheet();
+    sheet["years"][0]["lines"]["savings"] = json!("-1");
+    sheet["expenseType"] = json!("other");
+    let data = app
+        .data_as(
+            Some(&admin),
+            IMPORT,
+            json!({ "round": round, "sheet": sheet }),
+        )
+        .await;
+    let fields: Vec<Value> = data["importProposalSheet"]["userErrors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].clone())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            json!(["sheet", "expenseType"]),
+            json!(["sheet", "years", "0", "lines", "savings"])
+        ]
+    );
+    let mut positive = su01_sheet();
+    positive["years"][1]["lines"]["efficiency"] = json!("9000000");
+    let data = app
+        .data_as(
+            Some(&admin),
+            IMPORT,
+            json!({ "round": round, "sheet": positive }),
+        )
+        .await;
+    assert_eq!(
+        data["importProposalSheet"]["userErrors"][0]["field"],
+        json!(["sheet", "years", "1", "lines", "0", "amount"])
+    );
+    let not_a_sheet = app
+        .data_as(
+            Some(&admin),
+            IMPORT,
+            json!({ "round": round, "sheet": { "hello": 1 } }),
+        )
+        .await;
+    assert_eq!(
+        not_a_sheet["importProposalSheet"]["userErrors"][0]["code"],
+        "INVALID"
+    );
+    assert_eq!(
+        proposal::Entity::find().count(&app.db).await.unwrap(),
+        before
     );
 }

@@ -13,6 +13,7 @@ use crate::domain::editing;
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
     proposal::ProposalMutation,
+    proposal::ImportMutation,
     workflow::WorkflowMutation,
     round::RoundMutation,
 );

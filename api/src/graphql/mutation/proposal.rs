@@ -1,6 +1,6 @@
 //! Writing proposals.
 
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 
 use crate::domain::editing::{
@@ -8,10 +8,11 @@ use crate::domain::editing::{
     SectionsInput, Written, YearInput,
 };
 use crate::domain::model::{BudgetLineKind, ExpenseType};
+use crate::domain::sheet as sheets;
 use crate::graphql::ids::{self, Kind};
 use crate::graphql::mutation::UserError;
-use crate::graphql::types::Decimal;
 use crate::graphql::types::proposal::Proposal;
+use crate::graphql::types::{Decimal, StatedTotalMismatch};
 use crate::graphql::{db, viewer};
 
 #[derive(Default)]
@@ -329,5 +330,59 @@ impl ProposalMutation {
         Ok(DeleteProposalPayload {
             deleted_id: ids::encode(Kind::Proposal, deleted),
         })
+    }
+}
+
+/// The result of importing a sheet.
+#[derive(SimpleObject)]
+pub struct ImportSheetPayload {
+    /// The new draft; null when nothing was written.
+    pub proposal: Option<Proposal>,
+    /// Every year where the sheet's stated net change differs from the sum of its lines.
+    /// The sheet is imported as it is; this is what a person should look at.
+    pub net_change_mismatches: Vec<StatedTotalMismatch>,
+    /// Input problems; empty when written.
+    pub user_errors: Vec<UserError>,
+}
+
+/// The import mutation.
+#[derive(Default)]
+pub struct ImportMutation;
+
+#[Object]
+impl ImportMutation {
+    /// Imports a whole sheet (the JSON format in the README, SU01 as its example) as a new
+    /// draft, numbered as any new proposal. Who may create proposals for the sheet's
+    /// committee may import. Stated nets are kept and their differences reported.
+    async fn import_proposal_sheet(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of the round.")] round: ID,
+        #[graphql(desc = "The sheet document.")] sheet: Json<serde_json::Value>,
+    ) -> Result<ImportSheetPayload> {
+        let round = ids::decode(&round, Kind::BudgetRound, &["round"])?;
+        Ok(
+            match sheets::import(db(ctx)?, viewer(ctx)?, round, sheet.0).await? {
+                Written::Done((row, mismatches)) => ImportSheetPayload {
+                    proposal: Some(Proposal(row)),
+                    net_change_mismatches: mismatches
+                        .into_iter()
+                        .map(|m| {
+                            StatedTotalMismatch::from_ore(
+                                m.year,
+                                i128::from(m.stated_ore),
+                                m.computed_ore,
+                            )
+                        })
+                        .collect(),
+                    user_errors: vec![],
+                },
+                Written::Invalid(errors) => ImportSheetPayload {
+                    proposal: None,
+                    net_change_mismatches: vec![],
+                    user_errors: errors.into_iter().map(UserError::from).collect(),
+                },
+            },
+        )
     }
 }
