@@ -1,6 +1,6 @@
 //! Rounds, committees and policy areas: the reference data everything else hangs on.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 use crate::domain::model::normalize_committee_code;
 use crate::error::{ApiError, ApiResult};
@@ -219,4 +219,232 @@ pub async fn update_round(
     }
     active.updated_at = Set(chrono::Utc::now());
     Ok(sea_orm::ActiveModelTrait::update(active, db).await?)
+}
+
+/// One year of a policy area's budget as the budget notes print it.
+#[derive(Clone, Debug)]
+pub struct AreaBudgetYear {
+    /// Calendar year (the round's years, or the year before for the original budget).
+    pub year: i32,
+    /// "I alt" as printed, kroner.
+    pub stated_total: Option<rust_decimal::Decimal>,
+    /// "Heraf serviceudgifter", kroner.
+    pub service_expenses: Option<rust_decimal::Decimal>,
+    /// Breakdown: label and kroner.
+    pub items: Vec<(String, rust_decimal::Decimal)>,
+}
+
+fn admin_only(viewer: &crate::auth::Viewer) -> ApiResult<()> {
+    crate::auth::require_signed_in(viewer)?;
+    if !crate::auth::can_manage_rounds(viewer) {
+        return Err(ApiError::Forbidden(
+            "committees, policy areas and budgets are the budget office's".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+fn field_error(
+    field: &[&str],
+    code: &'static str,
+    message: impl Into<String>,
+) -> crate::domain::editing::UserError {
+    crate::domain::editing::UserError {
+        field: field.iter().map(|f| (*f).to_owned()).collect(),
+        code,
+        message: message.into(),
+    }
+}
+
+/// Creates a committee (the budget office); a taken code is a CONFLICT.
+pub async fn create_committee(
+    db: &sea_orm::DatabaseConnection,
+    viewer: &crate::auth::Viewer,
+    code: &str,
+    name: &str,
+) -> ApiResult<crate::domain::editing::Written<committee::Model>> {
+    use crate::domain::editing::Written;
+    use sea_orm::ActiveValue::Set;
+    admin_only(viewer)?;
+    let code = normalize_committee_code(code);
+    let mut problems = Vec::new();
+    if code.is_empty() || code.chars().count() > 8 || !code.chars().all(char::is_alphabetic) {
+        problems.push(field_error(
+            &["code"],
+            "INVALID",
+            "one to eight letters, Danish letters too (ÆSU)",
+        ));
+    }
+    if name.trim().is_empty() {
+        problems.push(field_error(
+            &["name"],
+            "REQUIRED",
+            "a committee needs a name",
+        ));
+    }
+    if !problems.is_empty() {
+        return Ok(Written::Invalid(problems));
+    }
+    let position = committee::Entity::find().count(db).await?;
+    Ok(Written::Done(
+        committee::Entity::insert(committee::ActiveModel {
+            code: Set(code),
+            name: Set(name.trim().to_owned()),
+            position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+            ..Default::default()
+        })
+        .exec_with_returning(db)
+        .await?,
+    ))
+}
+
+/// Creates a policy area of a committee (the budget office).
+pub async fn create_policy_area(
+    db: &sea_orm::DatabaseConnection,
+    viewer: &crate::auth::Viewer,
+    committee_code: &str,
+    name: &str,
+) -> ApiResult<crate::domain::editing::Written<policy_area::Model>> {
+    use crate::domain::editing::Written;
+    use sea_orm::ActiveValue::Set;
+    admin_only(viewer)?;
+    let Ok(committee) = committee_by_code(db, committee_code).await else {
+        return Ok(Written::Invalid(vec![field_error(
+            &["committee"],
+            "UNKNOWN",
+            "no such committee",
+        )]));
+    };
+    if name.trim().is_empty() {
+        return Ok(Written::Invalid(vec![field_error(
+            &["name"],
+            "REQUIRED",
+            "a policy area needs a name",
+        )]));
+    }
+    let position = policy_area::Entity::find()
+        .filter(policy_area::Column::CommitteeId.eq(committee.id))
+        .count(db)
+        .await?;
+    Ok(Written::Done(
+        policy_area::Entity::insert(policy_area::ActiveModel {
+            committee_id: Set(committee.id),
+            name: Set(name.trim().to_owned()),
+            position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+            ..Default::default()
+        })
+        .exec_with_returning(db)
+        .await?,
+    ))
+}
+
+/// Replaces a policy area's printed budget in a round (the budget office): totals, service
+/// expenses and breakdown per year, kept exactly as given.
+pub async fn set_policy_area_budget(
+    db: &sea_orm::DatabaseConnection,
+    viewer: &crate::auth::Viewer,
+    area_id: i32,
+    round_id: i32,
+    years: &[AreaBudgetYear],
+) -> ApiResult<crate::domain::editing::Written<policy_area::Model>> {
+    use crate::domain::editing::Written;
+    use crate::money::kroner_to_ore;
+    use entity::{policy_area_budget, policy_area_budget_item};
+    use sea_orm::ActiveValue::Set;
+    admin_only(viewer)?;
+    let area = policy_area::Entity::find_by_id(area_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("policy area"))?;
+    let round = round(db, round_id).await?;
+    let mut problems = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (index, year) in years.iter().enumerate() {
+        let i = index.to_string();
+        if year.year < round.first_year - 1 || year.year >= round.first_year + round.year_count {
+            problems.push(field_error(
+                &["years", &i, "year"],
+                "OUT_OF_RANGE",
+                "a year of the round, or the year before",
+            ));
+        }
+        if !seen.insert(year.year) {
+            problems.push(field_error(
+                &["years", &i, "year"],
+                "DUPLICATE",
+                "given twice",
+            ));
+        }
+        for (name, value) in [
+            ("statedTotal", year.stated_total),
+            ("serviceExpenses", year.service_expenses),
+        ] {
+            if value.is_some_and(|v| kroner_to_ore(v).is_err()) {
+                problems.push(field_error(
+                    &["years", &i, name],
+                    "TOO_PRECISE",
+                    "kroner with at most two decimals",
+                ));
+            }
+        }
+        for (item_index, (label, amount)) in year.items.iter().enumerate() {
+            let j = item_index.to_string();
+            if label.trim().is_empty() {
+                problems.push(field_error(
+                    &["years", &i, "items", &j, "label"],
+                    "REQUIRED",
+                    "a label as printed",
+                ));
+            }
+            if kroner_to_ore(*amount).is_err() {
+                problems.push(field_error(
+                    &["years", &i, "items", &j, "amount"],
+                    "TOO_PRECISE",
+                    "kroner with at most two decimals",
+                ));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Ok(Written::Invalid(problems));
+    }
+    let txn = crate::domain::editing::begin_write(db).await?;
+    policy_area_budget::Entity::delete_many()
+        .filter(policy_area_budget::Column::PolicyAreaId.eq(area_id))
+        .filter(policy_area_budget::Column::RoundId.eq(round_id))
+        .exec(&txn)
+        .await?;
+    policy_area_budget_item::Entity::delete_many()
+        .filter(policy_area_budget_item::Column::PolicyAreaId.eq(area_id))
+        .filter(policy_area_budget_item::Column::RoundId.eq(round_id))
+        .exec(&txn)
+        .await?;
+    let ore = |value: rust_decimal::Decimal| kroner_to_ore(value).map_err(|_| ApiError::Internal);
+    for year in years {
+        policy_area_budget::Entity::insert(policy_area_budget::ActiveModel {
+            round_id: Set(round_id),
+            policy_area_id: Set(area_id),
+            year: Set(year.year),
+            stated_total_ore: Set(year.stated_total.map(ore).transpose()?),
+            service_expenses_ore: Set(year.service_expenses.map(ore).transpose()?),
+            ..Default::default()
+        })
+        .exec(&txn)
+        .await?;
+        for (position, (label, amount)) in year.items.iter().enumerate() {
+            policy_area_budget_item::Entity::insert(policy_area_budget_item::ActiveModel {
+                round_id: Set(round_id),
+                policy_area_id: Set(area_id),
+                position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+                label: Set(label.trim().to_owned()),
+                year: Set(year.year),
+                amount_ore: Set(ore(*amount)?),
+                ..Default::default()
+            })
+            .exec(&txn)
+            .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(Written::Done(area))
 }

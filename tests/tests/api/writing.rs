@@ -144,6 +144,42 @@ pub const MUTATIONS: &[(&str, [&str; 7])] = &[
         ],
     ),
     (
+        "createCommittee",
+        [
+            "UNAUTHENTICATED",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "ok",
+            "FORBIDDEN",
+        ],
+    ),
+    (
+        "createPolicyArea",
+        [
+            "UNAUTHENTICATED",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "ok",
+            "FORBIDDEN",
+        ],
+    ),
+    (
+        "setPolicyAreaBudget",
+        [
+            "UNAUTHENTICATED",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "ok",
+            "FORBIDDEN",
+        ],
+    ),
+    (
         "createRound",
         [
             "UNAUTHENTICATED",
@@ -201,6 +237,21 @@ const IMPORT: &str = r#"mutation($round: ID!, $sheet: JSON!) { importProposalShe
 /// SU01 exactly as printed: the document the demo data is loaded from.
 fn su01_sheet() -> Value {
     serde_json::from_str(include_str!("../../../api/demo/su01.json")).unwrap()
+}
+
+const CREATE_COMMITTEE: &str = r#"mutation($code: String!, $name: String!) { createCommittee(code: $code, name: $name) {
+  committee { code name } userErrors { field code } } }"#;
+const CREATE_AREA: &str = r#"mutation($committee: String!, $name: String!) { createPolicyArea(committee: $committee, name: $name) {
+  policyArea { id name } userErrors { field code } } }"#;
+const SET_BUDGET: &str = r#"mutation($area: ID!, $round: ID!, $years: [PolicyAreaBudgetYearInput!]!) {
+  setPolicyAreaBudget(policyArea: $area, round: $round, years: $years) {
+  policyArea { name budgetDifferences(round: $round) { year stated computed difference } } userErrors { field code } } }"#;
+
+async fn first_su_area(app: &TestApp) -> Value {
+    let data = app
+        .data(r#"{ policyAreas(committee: "SU") { id } }"#, json!({}))
+        .await;
+    data["policyAreas"][0]["id"].clone()
 }
 
 fn approval() -> Value {
@@ -368,6 +419,35 @@ async fn every_role_may_write_exactly_what_its_rules_allow() {
                         token,
                         IMPORT,
                         json!({ "round": round, "sheet": su01_sheet() }),
+                    )
+                    .await
+                    .1
+                }
+                "createCommittee" => {
+                    app.graphql_as(
+                        token,
+                        CREATE_COMMITTEE,
+                        json!({ "code": "ÅU", "name": "Åbenhedsudvalget" }),
+                    )
+                    .await
+                    .1
+                }
+                "createPolicyArea" => {
+                    app.graphql_as(
+                        token,
+                        CREATE_AREA,
+                        json!({ "committee": "ÆSU", "name": "Hjemmepleje" }),
+                    )
+                    .await
+                    .1
+                }
+                "setPolicyAreaBudget" => {
+                    let area = first_su_area(&app).await;
+                    let years = json!([{ "year": 2023, "statedTotal": "100.00", "items": [{ "label": "Alt", "amount": "100.00" }] }]);
+                    app.graphql_as(
+                        token,
+                        SET_BUDGET,
+                        json!({ "area": area, "round": round, "years": years }),
                     )
                     .await
                     .1
@@ -973,4 +1053,71 @@ async fn a_broken_sheet_is_refused_with_its_problems_and_writes_nothing() {
         proposal::Entity::find().count(&app.db).await.unwrap(),
         before
     );
+}
+
+#[actix_web::test]
+async fn the_budget_office_maintains_committees_areas_and_their_printed_budgets() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(&["admin"], &[]);
+    let created = app
+        .data_as(
+            Some(&admin),
+            CREATE_COMMITTEE,
+            json!({ "code": "åu", "name": "Åbenhedsudvalget" }),
+        )
+        .await;
+    assert_eq!(
+        created["createCommittee"]["committee"],
+        json!({ "code": "ÅU", "name": "Åbenhedsudvalget" })
+    );
+    let again = app
+        .graphql_as(
+            Some(&admin),
+            CREATE_COMMITTEE,
+            json!({ "code": "ÅU", "name": "Igen" }),
+        )
+        .await
+        .1;
+    assert_eq!(outcome(&again), "CONFLICT", "a code is unique");
+    let area = app
+        .data_as(
+            Some(&admin),
+            CREATE_AREA,
+            json!({ "committee": "ÅU", "name": "Åbne data" }),
+        )
+        .await;
+    let area_id = area["createPolicyArea"]["policyArea"]["id"].clone();
+    let round = app.round_id(2023).await;
+    let years = json!([
+        { "year": 2022, "statedTotal": "5400000", "items": [{ "label": "Portal", "amount": "2700000" }, { "label": "Drift", "amount": "2700000" }] },
+        { "year": 2023, "statedTotal": "5500000", "serviceExpenses": "5500000",
+          "items": [{ "label": "Portal", "amount": "2800000" }, { "label": "Drift", "amount": "2800000" }] }
+    ]);
+    let data = app
+        .data_as(
+            Some(&admin),
+            SET_BUDGET,
+            json!({ "area": area_id, "round": round, "years": years }),
+        )
+        .await;
+    assert_eq!(
+        data["setPolicyAreaBudget"]["policyArea"]["budgetDifferences"],
+        json!([{ "year": 2023, "stated": "5500000.00", "computed": "5600000.00", "difference": "100000.00" }]),
+        "the printed total is kept and its difference shown"
+    );
+    let bad = json!([{ "year": 2031, "statedTotal": "1.005" }]);
+    let refused = app
+        .data_as(
+            Some(&admin),
+            SET_BUDGET,
+            json!({ "area": area_id, "round": round, "years": bad }),
+        )
+        .await;
+    let codes: Vec<&str> = refused["setPolicyAreaBudget"]["userErrors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["OUT_OF_RANGE", "TOO_PRECISE"]);
 }

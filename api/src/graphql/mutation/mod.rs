@@ -16,6 +16,7 @@ pub struct MutationRoot(
     proposal::ImportMutation,
     workflow::WorkflowMutation,
     round::RoundMutation,
+    round::ReferenceMutation,
 );
 
 /// A problem with the input of a mutation; nothing was written.
