@@ -1121,3 +1121,57 @@ async fn the_budget_office_maintains_committees_areas_and_their_printed_budgets(
         .collect();
     assert_eq!(codes, ["OUT_OF_RANGE", "TOO_PRECISE"]);
 }
+
+#[actix_web::test]
+async fn after_adoption_only_the_budget_office_corrects_and_it_is_recorded_as_a_correction() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(&["admin"], &[]);
+    let round = open_round_2023(&app, &admin).await;
+    let coordinator = app.token(&["coordinator"], &["SU"]);
+    let (id, v) = fresh_draft(&app, &admin, &round, "SU").await;
+    app.data_as(Some(&admin), SUBMIT, json!({ "id": id, "v": v }))
+        .await;
+    set_phase(&app, &admin, &round, "ADOPTED").await;
+
+    let create = app
+        .graphql_as(
+            Some(&coordinator),
+            CREATE,
+            json!({ "round": round, "committee": "SU", "input": { "title": "For sent" } }),
+        )
+        .await
+        .1;
+    assert_eq!(outcome(&create), "FORBIDDEN");
+    let withdraw = app
+        .graphql_as(
+            Some(&coordinator),
+            WITHDRAW,
+            json!({ "id": id, "v": v + 1 }),
+        )
+        .await
+        .1;
+    assert_eq!(outcome(&withdraw), "FORBIDDEN");
+    let by_admin = app
+        .graphql_as(
+            Some(&admin),
+            CREATE,
+            json!({ "round": round, "committee": "SU", "input": { "title": "For sent" } }),
+        )
+        .await
+        .1;
+    assert_eq!(
+        outcome(&by_admin),
+        "FORBIDDEN",
+        "nothing new after adoption"
+    );
+
+    let query = r#"mutation($id: ID!, $v: Int!) { updateProposal(id: $id, expectedVersion: $v, input: { title: "Rettet titel" }, reason: "Stavefejl") {
+        proposal { version history(first: 1) { nodes { action reason } } } } }"#;
+    let corrected = app
+        .data_as(Some(&admin), query, json!({ "id": id, "v": v + 1 }))
+        .await;
+    assert_eq!(
+        corrected["updateProposal"]["proposal"]["history"]["nodes"],
+        json!([{ "action": "corrected", "reason": "Stavefejl" }])
+    );
+}
