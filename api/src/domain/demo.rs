@@ -5,7 +5,6 @@
 
 use std::str::FromStr;
 
-use chrono::Utc;
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -212,21 +211,17 @@ pub async fn ensure_round(
     {
         return Ok(found);
     }
-    let now = Utc::now();
-    Ok(budget_round::Entity::insert(budget_round::ActiveModel {
-        name: Set(name.to_owned()),
-        first_year: Set(first_year),
-        year_count: Set(4),
-        price_level_year: Set(price_level_year),
-        phase: Set(phase.as_str().to_owned()),
-        submission_deadline: Set(None),
-        consultation_deadline: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    })
-    .exec_with_returning(db)
-    .await?)
+    crate::domain::reference::insert_round(
+        db,
+        &crate::domain::reference::NewRound {
+            name: name.to_owned(),
+            first_year,
+            year_count: 4,
+            price_level_year,
+        },
+        phase,
+    )
+    .await
 }
 
 async fn ensure_su_budgets(

@@ -383,8 +383,8 @@ pub async fn begin_write(db: &DatabaseConnection) -> ApiResult<DatabaseTransacti
 /// The committee's next number in a round: a counter row per committee and round, created
 /// from the highest number in use and incremented inside the transaction, so concurrent
 /// creates queue on its row lock and a rolled-back create leaves no gap.
-async fn next_sequence(
-    txn: &DatabaseTransaction,
+pub async fn next_sequence(
+    txn: &impl ConnectionTrait,
     round_id: i32,
     committee_id: i32,
 ) -> ApiResult<i32> {

@@ -192,6 +192,30 @@ pub async fn create_round(
     Ok(Written::Done(created))
 }
 
+/// Inserts a round in `phase`, without deadlines.
+pub async fn insert_round(
+    db: &impl ConnectionTrait,
+    input: &NewRound,
+    phase: crate::domain::model::RoundPhase,
+) -> ApiResult<budget_round::Model> {
+    use sea_orm::ActiveValue::Set;
+    let now = chrono::Utc::now();
+    Ok(budget_round::Entity::insert(budget_round::ActiveModel {
+        name: Set(input.name.trim().to_owned()),
+        first_year: Set(input.first_year),
+        year_count: Set(input.year_count),
+        price_level_year: Set(input.price_level_year),
+        phase: Set(phase.as_str().to_owned()),
+        submission_deadline: Set(None),
+        consultation_deadline: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec_with_returning(db)
+    .await?)
+}
+
 /// Sets a round's phase and deadlines (the budget office only).
 pub async fn update_round(
     db: &sea_orm::DatabaseConnection,

@@ -5,9 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::model::{
@@ -167,8 +165,21 @@ pub async fn insert(
                     format!("a number of {code} looks like {code}01"),
                 )
             })?,
-        None => next_sequence(db, round.id, committee.id).await?,
+        None => crate::domain::editing::next_sequence(db, round.id, committee.id).await?,
     };
+    if sheet.number.is_some() {
+        // An explicit number moves the committee's counter past it, if it is behind.
+        entity::proposal_sequence::Entity::update_many()
+            .col_expr(
+                entity::proposal_sequence::Column::LastSequence,
+                sea_orm::sea_query::Expr::value(sequence),
+            )
+            .filter(entity::proposal_sequence::Column::RoundId.eq(round.id))
+            .filter(entity::proposal_sequence::Column::CommitteeId.eq(committee.id))
+            .filter(entity::proposal_sequence::Column::LastSequence.lt(sequence))
+            .exec(db)
+            .await?;
+    }
     let number = proposal_number(&committee.code, sequence);
     let now = Utc::now();
     let sections = &sheet.sections;
@@ -317,24 +328,6 @@ pub async fn insert(
     )
     .await?;
     Ok(inserted)
-}
-
-/// The committee's next sequence number in a round.
-async fn next_sequence(
-    db: &impl ConnectionTrait,
-    round_id: i32,
-    committee_id: i32,
-) -> ApiResult<i32> {
-    let highest: Option<i32> = proposal::Entity::find()
-        .select_only()
-        .column_as(proposal::Column::Sequence.max(), "highest")
-        .filter(proposal::Column::RoundId.eq(round_id))
-        .filter(proposal::Column::CommitteeId.eq(committee_id))
-        .into_tuple::<Option<i32>>()
-        .one(db)
-        .await?
-        .flatten();
-    Ok(highest.unwrap_or(0) + 1)
 }
 
 /// A year where the sheet's stated net change differs from the sum of its lines (øre).

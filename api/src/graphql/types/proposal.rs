@@ -31,23 +31,30 @@ impl Proposal {
     /// The figures of every year of the round (and any stored year outside it).
     async fn figures(&self, ctx: &Context<'_>) -> Result<Vec<YearFigures>> {
         let loader = loader(ctx)?;
-        let (figures, round) = futures_join(
+        let (figures, round) = tokio::join!(
             loader.load_one(FiguresOf(self.0.id)),
             loader.load_one(RoundById(self.0.round_id)),
-        )
-        .await;
+        );
         let figures = figures?.unwrap_or_default();
         let years = round?.map(|round| round_years(&round)).unwrap_or_default();
         Ok(complete_years(figures, &years))
     }
 }
 
-async fn futures_join<A, B>(a: A, b: B) -> (A::Output, B::Output)
-where
-    A: std::future::Future,
-    B: std::future::Future,
-{
-    tokio::join!(a, b)
+/// A proposal's round and committee, which the access rules need.
+async fn round_and_committee(
+    ctx: &Context<'_>,
+    row: &proposal::Model,
+) -> Result<(entity::budget_round::Model, entity::committee::Model)> {
+    let loader = loader(ctx)?;
+    let (round, committee) = tokio::join!(
+        loader.load_one(RoundById(row.round_id)),
+        loader.load_one(CommitteeById(row.committee_id))
+    );
+    match (round?, committee?) {
+        (Some(round), Some(committee)) => Ok((round, committee)),
+        _ => Err(ApiError::Internal.into()),
+    }
 }
 
 /// A proposal: one sheet of the catalog, numbered by committee (`SU01`).
@@ -253,20 +260,13 @@ impl Proposal {
     /// HU remarks (bemærkninger fra HU) with their versions; null for a caller who may not
     /// read HU remarks yet (see `sections.huRemarks`).
     async fn remarks(&self, ctx: &Context<'_>) -> Result<Option<Vec<HuRemark>>> {
-        let loader = loader(ctx)?;
-        let (round, committee) = tokio::join!(
-            loader.load_one(RoundById(self.0.round_id)),
-            loader.load_one(CommitteeById(self.0.committee_id))
-        );
-        let (Some(round), Some(committee)) = (round?, committee?) else {
-            return Err(ApiError::Internal.into());
-        };
+        let (round, committee) = round_and_committee(ctx, &self.0).await?;
         let phase = RoundPhase::parse(&round.phase).ok_or(ApiError::Internal)?;
         if !can_view_hu_remarks(viewer(ctx)?, phase, &committee.code) {
             return Ok(None);
         }
         Ok(Some(
-            loader
+            loader(ctx)?
                 .load_one(RemarksOf(self.0.id))
                 .await?
                 .unwrap_or_default()
@@ -289,14 +289,7 @@ impl Proposal {
 
     /// The workflow steps the caller may take now, so a frontend shows the right buttons.
     async fn allowed_actions(&self, ctx: &Context<'_>) -> Result<Vec<ProposalAction>> {
-        let loader = loader(ctx)?;
-        let (round, committee) = tokio::join!(
-            loader.load_one(RoundById(self.0.round_id)),
-            loader.load_one(CommitteeById(self.0.committee_id))
-        );
-        let (Some(round), Some(committee)) = (round?, committee?) else {
-            return Err(ApiError::Internal.into());
-        };
+        let (round, committee) = round_and_committee(ctx, &self.0).await?;
         Ok(allowed_actions(
             viewer(ctx)?,
             domain::status(&self.0)?,
@@ -599,14 +592,7 @@ impl ProposalSections<'_> {
     /// closed, readers from the consultation on, HU members, the committee's coordinators
     /// and the budget office always, integrations never.
     async fn hu_remarks(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
-        let loader = loader(ctx)?;
-        let (round, committee) = tokio::join!(
-            loader.load_one(RoundById(self.0.round_id)),
-            loader.load_one(CommitteeById(self.0.committee_id))
-        );
-        let (Some(round), Some(committee)) = (round?, committee?) else {
-            return Err(ApiError::Internal.into());
-        };
+        let (round, committee) = round_and_committee(ctx, self.0).await?;
         let phase = RoundPhase::parse(&round.phase).ok_or(ApiError::Internal)?;
         Ok(can_view_hu_remarks(viewer(ctx)?, phase, &committee.code)
             .then_some(self.0.hu_remarks_text.as_str()))
