@@ -1175,3 +1175,158 @@ async fn after_adoption_only_the_budget_office_corrects_and_it_is_recorded_as_a_
         json!([{ "action": "corrected", "reason": "Stavefejl" }])
     );
 }
+
+/// What each actor may do to a fresh SU proposal in each phase of the round: create a
+/// draft, edit and submit a draft, withdraw a submitted one, remark on a submitted one.
+/// `ok` or the error code; the round's submission deadline is not set.
+/// An actor and its five outcomes.
+type Row = (&'static str, [&'static str; 5]);
+
+const PHASES: &[(&str, [Row; 3])] = &[
+    (
+        "PREPARATION",
+        [
+            ("coordinator", ["ok", "ok", "ok", "ok", "FORBIDDEN"]),
+            (
+                "hu_member",
+                [
+                    "FORBIDDEN",
+                    "NOT_FOUND",
+                    "NOT_FOUND",
+                    "FORBIDDEN",
+                    "FORBIDDEN",
+                ],
+            ),
+            ("admin", ["ok", "ok", "ok", "ok", "FORBIDDEN"]),
+        ],
+    ),
+    (
+        "CONSULTATION",
+        [
+            (
+                "coordinator",
+                ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "ok", "FORBIDDEN"],
+            ),
+            (
+                "hu_member",
+                ["FORBIDDEN", "NOT_FOUND", "NOT_FOUND", "FORBIDDEN", "ok"],
+            ),
+            ("admin", ["ok", "ok", "ok", "ok", "FORBIDDEN"]),
+        ],
+    ),
+    (
+        "NEGOTIATION",
+        [
+            (
+                "coordinator",
+                ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "ok", "FORBIDDEN"],
+            ),
+            (
+                "hu_member",
+                [
+                    "FORBIDDEN",
+                    "NOT_FOUND",
+                    "NOT_FOUND",
+                    "FORBIDDEN",
+                    "FORBIDDEN",
+                ],
+            ),
+            ("admin", ["ok", "ok", "ok", "ok", "FORBIDDEN"]),
+        ],
+    ),
+    (
+        "ADOPTED",
+        [
+            (
+                "coordinator",
+                [
+                    "FORBIDDEN",
+                    "FORBIDDEN",
+                    "FORBIDDEN",
+                    "FORBIDDEN",
+                    "FORBIDDEN",
+                ],
+            ),
+            (
+                "hu_member",
+                [
+                    "FORBIDDEN",
+                    "NOT_FOUND",
+                    "NOT_FOUND",
+                    "FORBIDDEN",
+                    "FORBIDDEN",
+                ],
+            ),
+            ("admin", ["FORBIDDEN", "ok", "ok", "ok", "FORBIDDEN"]),
+        ],
+    ),
+];
+
+#[actix_web::test]
+async fn each_step_is_allowed_or_refused_by_role_and_phase() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(&["admin"], &[]);
+    let round = open_round_2023(&app, &admin).await;
+    for (phase, actors) in PHASES {
+        for (role, expected) in actors {
+            let token = app.token(&[role], &["SU"]);
+            // Fresh targets, made while writing is open, then the phase under test.
+            set_phase(&app, &admin, &round, "PREPARATION").await;
+            let (draft, dv) = fresh_draft(&app, &admin, &round, "SU").await;
+            let (to_edit, ev) = fresh_draft(&app, &admin, &round, "SU").await;
+            let (submitted, sv) = fresh_draft(&app, &admin, &round, "SU").await;
+            app.data_as(Some(&admin), SUBMIT, json!({ "id": submitted, "v": sv }))
+                .await;
+            set_phase(&app, &admin, &round, phase).await;
+
+            let got = [
+                outcome(
+                    &app.graphql_as(
+                        Some(&token),
+                        CREATE,
+                        json!({ "round": round, "committee": "SU", "input": { "title": "Nyt" } }),
+                    )
+                    .await
+                    .1,
+                ),
+                outcome(
+                    &app.graphql_as(
+                        Some(&token),
+                        UPDATE,
+                        json!({ "id": to_edit, "v": ev, "input": { "title": "Ændret" } }),
+                    )
+                    .await
+                    .1,
+                ),
+                outcome(
+                    &app.graphql_as(Some(&token), SUBMIT, json!({ "id": draft, "v": dv }))
+                        .await
+                        .1,
+                ),
+                outcome(
+                    &app.graphql_as(
+                        Some(&token),
+                        WITHDRAW,
+                        json!({ "id": submitted, "v": sv + 1 }),
+                    )
+                    .await
+                    .1,
+                ),
+                outcome(
+                    &app.graphql_as(
+                        Some(&token),
+                        ADD_REMARK,
+                        json!({ "id": submitted, "body": "Bemærkning" }),
+                    )
+                    .await
+                    .1,
+                ),
+            ];
+            assert_eq!(
+                got,
+                expected.map(str::to_owned),
+                "{role} in {phase}: create, edit, submit, withdraw, remark"
+            );
+        }
+    }
+}
