@@ -94,8 +94,25 @@ async fn graphql_get(state: web::Data<AppState>, request: HttpRequest) -> HttpRe
         Err(why) => return unauthenticated(&why),
     };
     match async_graphql::http::parse_query_string(request.query_string()) {
+        Ok(graphql_request) if is_mutation(&graphql_request) => HttpResponse::MethodNotAllowed()
+            .insert_header((header::ALLOW, "POST"))
+            .json(error_body("BAD_USER_INPUT", "mutations are sent with POST")),
         Ok(graphql_request) => execute(&state, viewer, graphql_request).await,
         Err(error) => not_a_request(&error.to_string()),
+    }
+}
+
+/// Whether a request would run a mutation: never over GET, where a link could trigger it.
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false; // the schema reports the syntax error
+    };
+    match &document.operations {
+        DocumentOperations::Single(operation) => operation.node.ty == OperationType::Mutation,
+        DocumentOperations::Multiple(operations) => operations
+            .values()
+            .any(|operation| operation.node.ty == OperationType::Mutation),
     }
 }
 

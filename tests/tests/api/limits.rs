@@ -168,3 +168,14 @@ async fn a_query_in_a_url_works_with_danish_letters() {
         "ØU01"
     );
 }
+
+#[actix_web::test]
+async fn a_mutation_in_a_url_is_refused_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+    // mutation { createCommittee(code: "XU", name: "Link") { committee { code } } }
+    let url = "/graphql?query=mutation%20%7B%20createCommittee(code%3A%20%22XU%22%2C%20name%3A%20%22Link%22)%20%7B%20committee%20%7B%20code%20%7D%20%7D%20%7D";
+    let (status, _, _) = app.get(url, None).await;
+    assert_eq!(status, 405);
+    let committees = app.data("{ committees { code } }", json!({})).await;
+    assert_eq!(committees["committees"].as_array().unwrap().len(), 6);
+}
