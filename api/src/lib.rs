@@ -25,6 +25,12 @@ pub use crate::graphql::{build_schema, sdl};
 
 /// Connects, migrates, loads the demo data when configured, and serves on `listener`.
 pub async fn run(config: Config, listener: TcpListener) -> Result<Server, String> {
+    if config.auth.is_development() {
+        tracing::warn!(
+            "tokens are verified with the public development secret: anyone can sign in as \
+             anyone. Configure AUTH_JWKS_FILE (or PRIORITERING_PRODUCTION=true) for real use"
+        );
+    }
     let db = db::connect(&config.database_url)
         .await
         .map_err(|error| format!("cannot open the database: {error}"))?;

@@ -163,6 +163,20 @@ impl TestApp {
         (status, body)
     }
 
+    /// Posts a GraphQL request with a raw `Authorization` header value.
+    pub async fn graphql_with_header(&self, authorization: &str, query: &str) -> (u16, Value) {
+        let mut response = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .insert_header(("authorization", authorization))
+            .send_json(&json!({ "query": query }))
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        let body = response.json::<Value>().await.expect("JSON body");
+        (status, body)
+    }
+
     /// `data` of a request that must succeed as the holder of `token`.
     pub async fn data_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         let (status, body) = self.graphql_as(token, query, variables).await;

@@ -220,28 +220,40 @@ pub fn can_submit_proposal(
     now: chrono::DateTime<chrono::Utc>,
 ) -> bool {
     status == ProposalStatus::Draft
+        && !adopted(round)
         && (is_admin(viewer)
             || (viewer.coordinates(committee_code) && coordinator_window_open(round, now)))
 }
 
+/// After adoption nothing moves: only the budget office's corrections of content.
+fn adopted(round: &entity::budget_round::Model) -> bool {
+    RoundPhase::parse(&round.phase) == Some(RoundPhase::Adopted)
+}
+
 /// Whether `viewer` may withdraw a proposal: drafts and submitted ones, by its committee's
-/// coordinators (while the round is not adopted) or the budget office.
+/// coordinators while their window is open, or by the budget office until adoption.
 pub fn can_withdraw_proposal(
     viewer: &Viewer,
     committee_code: &str,
     status: ProposalStatus,
     round: &entity::budget_round::Model,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> bool {
     matches!(status, ProposalStatus::Draft | ProposalStatus::Submitted)
+        && !adopted(round)
         && (is_admin(viewer)
-            || (viewer.coordinates(committee_code)
-                && RoundPhase::parse(&round.phase) != Some(RoundPhase::Adopted)))
+            || (viewer.coordinates(committee_code) && coordinator_window_open(round, now)))
 }
 
 /// Whether `viewer` may return a proposal to draft (with a reason): the budget office, for
-/// anything submitted and not yet decided.
-pub fn can_return_to_draft(viewer: &Viewer, status: ProposalStatus) -> bool {
+/// anything submitted and not yet decided, until adoption.
+pub fn can_return_to_draft(
+    viewer: &Viewer,
+    status: ProposalStatus,
+    round: &entity::budget_round::Model,
+) -> bool {
     is_admin(viewer)
+        && !adopted(round)
         && matches!(
             status,
             ProposalStatus::Submitted
@@ -269,10 +281,18 @@ pub fn can_manage_rounds(viewer: &Viewer) -> bool {
 }
 
 /// Whether `viewer` may add an HU remark to a proposal: HU members, while the round is in
-/// consultation, on proposals in the catalog (not drafts or withdrawn ones).
-pub fn can_write_hu_remark(viewer: &Viewer, phase: RoundPhase, status: ProposalStatus) -> bool {
+/// consultation and before its consultation deadline, on proposals in the catalog.
+pub fn can_write_hu_remark(
+    viewer: &Viewer,
+    round: &entity::budget_round::Model,
+    status: ProposalStatus,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
     viewer.has(Role::HuMember)
-        && phase == RoundPhase::Consultation
+        && RoundPhase::parse(&round.phase) == Some(RoundPhase::Consultation)
+        && round
+            .consultation_deadline
+            .is_none_or(|deadline| now <= deadline)
         && !matches!(status, ProposalStatus::Draft | ProposalStatus::Withdrawn)
 }
 
@@ -280,22 +300,34 @@ pub fn can_write_hu_remark(viewer: &Viewer, phase: RoundPhase, status: ProposalS
 pub fn can_edit_hu_remark(
     viewer: &Viewer,
     author_subject: Option<&str>,
-    phase: RoundPhase,
+    round: &entity::budget_round::Model,
     status: ProposalStatus,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> bool {
-    can_write_hu_remark(viewer, phase, status)
+    can_write_hu_remark(viewer, round, status, now)
         && viewer.subject.is_some()
         && viewer.subject.as_deref() == author_subject
 }
 
-/// Decisions are recorded by the budget office.
-pub fn can_record_decision(viewer: &Viewer) -> bool {
-    is_admin(viewer)
+/// Decisions are recorded by the budget office, until the round is adopted.
+pub fn can_record_decision(viewer: &Viewer, round: &entity::budget_round::Model) -> bool {
+    is_admin(viewer) && !adopted(round)
 }
 
 /// Whether `viewer` may open the consultation of a submitted proposal.
-pub fn can_start_consultation(viewer: &Viewer, status: ProposalStatus) -> bool {
-    is_admin(viewer) && status == ProposalStatus::Submitted
+pub fn can_start_consultation(
+    viewer: &Viewer,
+    status: ProposalStatus,
+    round: &entity::budget_round::Model,
+) -> bool {
+    is_admin(viewer) && status == ProposalStatus::Submitted && !adopted(round)
+}
+
+/// Whether `viewer` may read a proposal's history and past versions: they hold draft-era
+/// text, HU remarks and who changed what, so only the budget office and the committee's
+/// coordinators read them.
+pub fn can_view_history(viewer: &Viewer, committee_code: &str) -> bool {
+    is_admin(viewer) || viewer.coordinates(committee_code)
 }
 
 #[cfg(test)]

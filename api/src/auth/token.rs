@@ -243,6 +243,8 @@ impl AuthConfig {
         let key = match &self.keys {
             Keys::Secret { secret, .. } => DecodingKey::from_secret(secret),
             Keys::Public(keys) => match (&header.kid, keys.as_slice()) {
+                // One configured key without an id (a PEM file): whatever kid the token names.
+                (_, [only]) if only.id.is_none() => only.key.clone(),
                 (Some(kid), _) => keys
                     .iter()
                     .find(|key| key.id.as_deref() == Some(kid))
@@ -259,14 +261,20 @@ impl AuthConfig {
         validation.algorithms = vec![header.alg];
         validation.leeway = self.leeway_seconds;
         validation.validate_nbf = true;
-        validation.set_required_spec_claims(&["exp"]);
+        // A configured issuer or audience is required, not only checked when present.
+        let mut required = vec!["exp"];
         match &self.audience {
-            Some(audience) => validation.set_audience(&[audience]),
+            Some(audience) => {
+                validation.set_audience(&[audience]);
+                required.push("aud");
+            }
             None => validation.validate_aud = false,
         }
         if let Some(issuer) = &self.issuer {
             validation.set_issuer(&[issuer]);
+            required.push("iss");
         }
+        validation.set_required_spec_claims(&required);
         let claims = decode::<Value>(token, &key, &validation)
             .map_err(|error| describe(error.kind()))?
             .claims;
@@ -282,11 +290,13 @@ impl AuthConfig {
             .iter()
             .map(|code| normalize_committee_code(code))
             .collect();
+        // Kept to what the database records (200 characters).
+        let short = |text: &str| text.chars().take(200).collect::<String>();
         Viewer {
-            subject: claims.get("sub").and_then(Value::as_str).map(str::to_owned),
+            subject: claims.get("sub").and_then(Value::as_str).map(short),
             name: claim(claims, &self.name_claim)
                 .and_then(Value::as_str)
-                .map(str::to_owned),
+                .map(short),
             roles,
             committees,
         }
@@ -359,6 +369,8 @@ fn describe(kind: &ErrorKind) -> String {
         ErrorKind::InvalidAudience => "wrong audience",
         ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => "algorithm not allowed",
         ErrorKind::MissingRequiredClaim(claim) if claim == "exp" => "token has no expiry",
+        ErrorKind::MissingRequiredClaim(claim) if claim == "iss" => "wrong issuer",
+        ErrorKind::MissingRequiredClaim(claim) if claim == "aud" => "wrong audience",
         ErrorKind::MissingRequiredClaim(_) => "token misses a required claim",
         _ => "malformed token",
     }

@@ -62,7 +62,7 @@ pub async fn record(
     auth::require_signed_in(viewer)?;
     let txn = begin_write(db).await?;
     let target = load_for_change(&txn, viewer, proposal_id, expected_version).await?;
-    if !auth::can_record_decision(viewer) {
+    if !auth::can_record_decision(viewer, &target.round) {
         return Err(ApiError::Forbidden(
             "decisions are recorded by the budget office".to_owned(),
         ));
@@ -108,6 +108,17 @@ pub async fn record(
         }
     }
     for (index, (proposer, text, _)) in input.amendments.iter().enumerate() {
+        if proposer.chars().count() > 200 {
+            problems.push(UserError {
+                field: vec![
+                    "amendments".to_owned(),
+                    index.to_string(),
+                    "proposer".to_owned(),
+                ],
+                code: "TOO_LONG",
+                message: "at most 200 characters".to_owned(),
+            });
+        }
         if proposer.trim().is_empty() {
             problems.push(UserError {
                 field: vec![

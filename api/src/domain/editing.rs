@@ -165,6 +165,7 @@ impl Problems {
 /// Checks everything a budget office would catch, and reports all of it.
 async fn validate(
     db: &impl ConnectionTrait,
+    viewer: &Viewer,
     round: &budget_round::Model,
     committee_id: i32,
     own_number: Option<&str>,
@@ -339,9 +340,11 @@ async fn validate(
                 );
                 continue;
             }
+            // Only proposals the writer can see: existence of others' drafts is not told.
             let exists = proposal::Entity::find()
                 .filter(proposal::Column::RoundId.eq(round.id))
                 .filter(proposal::Column::Number.eq(number.clone()))
+                .filter(auth::visible_proposals(viewer))
                 .one(db)
                 .await?
                 .is_some();
@@ -356,6 +359,14 @@ async fn validate(
     }
     if let Some(documents) = &input.documents {
         for (index, document) in documents.iter().enumerate() {
+            if let Some(reference) = &document.reference {
+                problems.text(
+                    &["documents", &index.to_string(), "reference"],
+                    reference,
+                    false,
+                    500,
+                );
+            }
             problems.text(
                 &["documents", &index.to_string(), "title"],
                 &document.title,
@@ -598,7 +609,7 @@ pub async fn create(
             committee.code, round.name
         )));
     }
-    let problems = validate(&txn, &round, committee.id, None, input, true).await?;
+    let problems = validate(&txn, viewer, &round, committee.id, None, input, true).await?;
     if !problems.is_empty() {
         return Ok(Written::Invalid(problems));
     }
@@ -757,6 +768,7 @@ pub async fn update(
     }
     let problems = validate(
         &txn,
+        viewer,
         &target.round,
         target.row.committee_id,
         Some(&target.row.number),
@@ -766,6 +778,14 @@ pub async fn update(
     .await?;
     if !problems.is_empty() {
         return Ok(Written::Invalid(problems));
+    }
+    let adopted = RoundPhase::parse(&target.round.phase) == Some(RoundPhase::Adopted);
+    if adopted && reason.is_none_or(|r| r.trim().is_empty()) {
+        return Ok(Written::Invalid(vec![UserError {
+            field: vec!["reason".to_owned()],
+            code: "REQUIRED",
+            message: "a correction after adoption says why".to_owned(),
+        }]));
     }
     let before: Snapshot = history::snapshot(&txn, &target.row).await?;
     let mut changes = proposal::ActiveModel::default();
@@ -804,7 +824,6 @@ pub async fn update(
     }
     let updated = bump_version(&txn, &target, changes, now).await?;
     write_children(&txn, target.round.id, id, input).await?;
-    let adopted = RoundPhase::parse(&target.round.phase) == Some(RoundPhase::Adopted);
     let action = if adopted { "corrected" } else { "updated" };
     history::record(
         &txn,
@@ -857,19 +876,19 @@ pub fn allowed_actions(
     if auth::can_submit_proposal(viewer, committee_code, status, round, now) {
         actions.push(ProposalAction::Submit);
     }
-    if auth::can_withdraw_proposal(viewer, committee_code, status, round) {
+    if auth::can_withdraw_proposal(viewer, committee_code, status, round, now) {
         actions.push(ProposalAction::Withdraw);
     }
-    if auth::can_return_to_draft(viewer, status) {
+    if auth::can_return_to_draft(viewer, status, round) {
         actions.push(ProposalAction::ReturnToDraft);
     }
     if auth::can_delete_proposal(viewer, committee_code, status, round, now) {
         actions.push(ProposalAction::Delete);
     }
-    if auth::can_start_consultation(viewer, status) {
+    if auth::can_start_consultation(viewer, status, round) {
         actions.push(ProposalAction::StartConsultation);
     }
-    if auth::can_record_decision(viewer)
+    if auth::can_record_decision(viewer, round)
         && !matches!(status, ProposalStatus::Draft | ProposalStatus::Withdrawn)
     {
         actions.push(ProposalAction::Decide);
@@ -908,17 +927,18 @@ pub async fn transition(
                 &target.committee_code,
                 target.status,
                 &target.round,
+                now,
             ),
             ProposalStatus::Withdrawn,
             "withdrawn",
         ),
         ProposalAction::ReturnToDraft => (
-            auth::can_return_to_draft(viewer, target.status),
+            auth::can_return_to_draft(viewer, target.status, &target.round),
             ProposalStatus::Draft,
             "returned_to_draft",
         ),
         ProposalAction::StartConsultation => (
-            auth::can_start_consultation(viewer, target.status),
+            auth::can_start_consultation(viewer, target.status, &target.round),
             ProposalStatus::InConsultation,
             "consultation_started",
         ),
@@ -984,7 +1004,32 @@ pub async fn delete(
             "only drafts can be deleted, by who may edit them; withdraw it instead".to_owned(),
         ));
     }
-    proposal::Entity::delete_by_id(id).exec(&txn).await?;
+    // A draft that was submitted once has a public record (remarks, decisions, history):
+    // it is withdrawn, never deleted.
+    let once_submitted = entity::proposal_history::Entity::find()
+        .filter(entity::proposal_history::Column::ProposalId.eq(id))
+        .filter(entity::proposal_history::Column::FromStatus.ne(ProposalStatus::Draft.as_str()))
+        .one(&txn)
+        .await?
+        .is_some();
+    if once_submitted {
+        return Err(ApiError::Forbidden(
+            "this draft was submitted once; withdraw it instead".to_owned(),
+        ));
+    }
+    // The version and status are checked again in the statement itself, so a submit that
+    // commits meanwhile is not deleted.
+    let deleted = proposal::Entity::delete_many()
+        .filter(proposal::Column::Id.eq(id))
+        .filter(proposal::Column::Version.eq(expected_version))
+        .filter(proposal::Column::Status.eq(ProposalStatus::Draft.as_str()))
+        .exec(&txn)
+        .await?;
+    if deleted.rows_affected != 1 {
+        return Err(ApiError::Conflict(
+            "the proposal changed meanwhile; reload and try again".to_owned(),
+        ));
+    }
     txn.commit().await?;
     Ok(id)
 }

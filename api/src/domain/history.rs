@@ -73,12 +73,9 @@ pub async fn snapshot(db: &impl ConnectionTrait, row: &proposal::Model) -> ApiRe
         .await?
         .remove(&row.id)
         .unwrap_or_default();
-    // Relations are recorded whatever the viewer: history is about the data.
-    let admin = Viewer {
-        roles: vec![crate::auth::Role::Admin],
-        ..Viewer::default()
-    };
-    let related = related_proposals(db, &admin, &ids)
+    // Relations as the published catalog shows them, so no reader of the history learns of
+    // another committee's drafts.
+    let related = related_proposals(db, &Viewer::anonymous(), &ids)
         .await?
         .remove(&row.id)
         .unwrap_or_default();
@@ -101,7 +98,6 @@ pub async fn snapshot(db: &impl ConnectionTrait, row: &proposal::Model) -> ApiRe
             ("consequences", &row.consequences),
             ("investmentNeeds", &row.investment_text),
             ("relatedDocuments", &row.related_text),
-            ("huRemarks", &row.hu_remarks_text),
         ]
         .into_iter()
         .map(|(name, text)| (name.to_owned(), text.clone()))

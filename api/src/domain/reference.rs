@@ -151,6 +151,8 @@ pub async fn create_round(
     };
     if input.name.trim().is_empty() {
         problem("name", "REQUIRED", "a round needs a name");
+    } else if input.name.chars().count() > 100 {
+        problem("name", "TOO_LONG", "at most 100 characters");
     }
     if !(2000..=2200).contains(&input.first_year) {
         problem(
@@ -231,6 +233,17 @@ pub async fn update_round(
         ));
     }
     let current = round(db, id).await?;
+    let closed = crate::domain::model::RoundPhase::parse(&current.phase)
+        == Some(crate::domain::model::RoundPhase::Adopted);
+    if closed
+        && changes
+            .phase
+            .is_some_and(|p| p != crate::domain::model::RoundPhase::Adopted)
+    {
+        return Err(ApiError::Forbidden(
+            "an adopted round is closed; it does not go back to an earlier phase".to_owned(),
+        ));
+    }
     let mut active: budget_round::ActiveModel = current.into();
     if let Some(phase) = changes.phase {
         active.phase = Set(phase.as_str().to_owned());
@@ -280,6 +293,17 @@ fn field_error(
     }
 }
 
+fn amount_error(
+    field: &[&str],
+    error: crate::money::AmountError,
+) -> crate::domain::editing::UserError {
+    let code = match error {
+        crate::money::AmountError::TooManyDecimals => "TOO_PRECISE",
+        crate::money::AmountError::TooLarge => "OUT_OF_RANGE",
+    };
+    field_error(field, code, error.message())
+}
+
 /// Creates a committee (the budget office); a taken code is a CONFLICT.
 pub async fn create_committee(
     db: &sea_orm::DatabaseConnection,
@@ -299,12 +323,21 @@ pub async fn create_committee(
             "one to eight letters, Danish letters too (ÆSU)",
         ));
     }
+    if code == crate::domain::decisions::CITY_COUNCIL {
+        problems.push(field_error(
+            &["code"],
+            "INVALID",
+            "BR is Byrådet, the city council",
+        ));
+    }
     if name.trim().is_empty() {
         problems.push(field_error(
             &["name"],
             "REQUIRED",
             "a committee needs a name",
         ));
+    } else if name.chars().count() > 200 {
+        problems.push(field_error(&["name"], "TOO_LONG", "at most 200 characters"));
     }
     if !problems.is_empty() {
         return Ok(Written::Invalid(problems));
@@ -332,13 +365,24 @@ pub async fn create_policy_area(
     use crate::domain::editing::Written;
     use sea_orm::ActiveValue::Set;
     admin_only(viewer)?;
-    let Ok(committee) = committee_by_code(db, committee_code).await else {
-        return Ok(Written::Invalid(vec![field_error(
-            &["committee"],
-            "UNKNOWN",
-            "no such committee",
-        )]));
+    let committee = match committee_by_code(db, committee_code).await {
+        Ok(committee) => committee,
+        Err(ApiError::NotFound(_)) => {
+            return Ok(Written::Invalid(vec![field_error(
+                &["committee"],
+                "UNKNOWN",
+                "no such committee",
+            )]));
+        }
+        Err(other) => return Err(other),
     };
+    if name.chars().count() > 200 {
+        return Ok(Written::Invalid(vec![field_error(
+            &["name"],
+            "TOO_LONG",
+            "at most 200 characters",
+        )]));
+    }
     if name.trim().is_empty() {
         return Ok(Written::Invalid(vec![field_error(
             &["name"],
@@ -403,16 +447,19 @@ pub async fn set_policy_area_budget(
             ("statedTotal", year.stated_total),
             ("serviceExpenses", year.service_expenses),
         ] {
-            if value.is_some_and(|v| kroner_to_ore(v).is_err()) {
-                problems.push(field_error(
-                    &["years", &i, name],
-                    "TOO_PRECISE",
-                    "kroner with at most two decimals",
-                ));
+            if let Some(Err(error)) = value.map(kroner_to_ore) {
+                problems.push(amount_error(&["years", &i, name], error));
             }
         }
         for (item_index, (label, amount)) in year.items.iter().enumerate() {
             let j = item_index.to_string();
+            if label.chars().count() > 200 {
+                problems.push(field_error(
+                    &["years", &i, "items", &j, "label"],
+                    "TOO_LONG",
+                    "at most 200 characters",
+                ));
+            }
             if label.trim().is_empty() {
                 problems.push(field_error(
                     &["years", &i, "items", &j, "label"],
@@ -420,12 +467,8 @@ pub async fn set_policy_area_budget(
                     "a label as printed",
                 ));
             }
-            if kroner_to_ore(*amount).is_err() {
-                problems.push(field_error(
-                    &["years", &i, "items", &j, "amount"],
-                    "TOO_PRECISE",
-                    "kroner with at most two decimals",
-                ));
+            if let Err(error) = kroner_to_ore(*amount) {
+                problems.push(amount_error(&["years", &i, "items", &j, "amount"], error));
             }
         }
     }

@@ -11,7 +11,7 @@ use sea_orm::{
 
 use crate::auth::{self, Viewer};
 use crate::domain::editing::{UserError, Written, begin_write};
-use crate::domain::model::{ProposalStatus, RoundPhase};
+use crate::domain::model::ProposalStatus;
 use crate::error::{ApiError, ApiResult};
 use entity::{budget_round, hu_remark, hu_remark_version, proposal};
 
@@ -45,7 +45,7 @@ async fn proposal_state(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
     proposal_id: i32,
-) -> ApiResult<(proposal::Model, RoundPhase, ProposalStatus)> {
+) -> ApiResult<(proposal::Model, budget_round::Model, ProposalStatus)> {
     let row = proposal::Entity::find_by_id(proposal_id)
         .filter(auth::visible_proposals(viewer))
         .one(db)
@@ -55,9 +55,8 @@ async fn proposal_state(
         .one(db)
         .await?
         .ok_or(ApiError::Internal)?;
-    let phase = RoundPhase::parse(&round.phase).ok_or(ApiError::Internal)?;
     let status = ProposalStatus::parse(&row.status).ok_or(ApiError::Internal)?;
-    Ok((row, phase, status))
+    Ok((row, round, status))
 }
 
 /// Adds a remark (HU members, during consultation).
@@ -69,8 +68,8 @@ pub async fn add(
 ) -> ApiResult<Written<Remark>> {
     auth::require_signed_in(viewer)?;
     let txn = begin_write(db).await?;
-    let (_, phase, status) = proposal_state(&txn, viewer, proposal_id).await?;
-    if !auth::can_write_hu_remark(viewer, phase, status) {
+    let (_, round, status) = proposal_state(&txn, viewer, proposal_id).await?;
+    if !auth::can_write_hu_remark(viewer, &round, status, Utc::now()) {
         return Err(ApiError::Forbidden(
             "HU members write remarks while the round is in consultation".to_owned(),
         ));
@@ -122,8 +121,14 @@ pub async fn edit(
         .one(&txn)
         .await?
         .ok_or_else(|| ApiError::not_found("remark"))?;
-    let (_, phase, status) = proposal_state(&txn, viewer, remark.proposal_id).await?;
-    if !auth::can_edit_hu_remark(viewer, remark.author_subject.as_deref(), phase, status) {
+    let (_, round, status) = proposal_state(&txn, viewer, remark.proposal_id).await?;
+    if !auth::can_edit_hu_remark(
+        viewer,
+        remark.author_subject.as_deref(),
+        &round,
+        status,
+        Utc::now(),
+    ) {
         return Err(ApiError::Forbidden(
             "only its author edits a remark, during consultation".to_owned(),
         ));
@@ -164,13 +169,14 @@ pub async fn edit(
     })
     .exec(&txn)
     .await?;
-    txn.commit().await?;
-    let remarks = of_proposals(db, &[remark.proposal_id]).await?;
+    // Read back inside the transaction: once committed, the answer must not fail.
+    let remarks = of_proposals(&txn, &[remark.proposal_id]).await?;
     let found = remarks
         .get(&remark.proposal_id)
         .and_then(|all| all.iter().find(|r| r.remark.id == remark_id))
         .cloned()
         .ok_or(ApiError::Internal)?;
+    txn.commit().await?;
     Ok(Written::Done(found))
 }
 

@@ -379,6 +379,24 @@ pub async fn import(
             )]));
         }
     };
+    let round = budget_round::Entity::find_by_id(round_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("budget round"))?;
+    let code = normalize_committee_code(&sheet.committee);
+    let committee = committee::Entity::find()
+        .filter(committee::Column::Code.eq(code.clone()))
+        .one(db)
+        .await?;
+    // Who may not create proposals for the committee hears that first, not the sheet's problems.
+    if committee.as_ref().is_some_and(|committee| {
+        !crate::auth::can_create_proposal(viewer, &committee.code, &round, Utc::now())
+    }) {
+        return Err(ApiError::Forbidden(format!(
+            "you may not create proposals for {code} in {} now",
+            round.name
+        )));
+    }
     let mut problems = Vec::new();
     let expense_type = ExpenseType::parse(&sheet.expense_type);
     if expense_type.is_none() {
@@ -388,11 +406,6 @@ pub async fn import(
             "service, transfer, capital or financing",
         ));
     }
-    let code = normalize_committee_code(&sheet.committee);
-    let committee = committee::Entity::find()
-        .filter(committee::Column::Code.eq(code.clone()))
-        .one(db)
-        .await?;
     let policy_area_id = match (&sheet.policy_area, &committee) {
         (Some(name), Some(committee)) => {
             let found = policy_area::Entity::find()

@@ -374,3 +374,45 @@ async fn hu_remarks_follow_role_and_phase() {
         );
     }
 }
+
+#[actix_web::test]
+async fn history_and_past_versions_are_for_the_budget_office_and_the_committee() {
+    let app = TestApp::spawn().await;
+    arrange(&app).await;
+    let round = app.round_id(2023).await;
+    let query = r#"query($round: ID!) { proposal(round: $round, number: "SU02") {
+        history { nodes { changes { field after } } } asOf(at: "2100-01-01T00:00:00Z") { version } } }"#;
+    for (label, roles, committees) in ROLES {
+        let token = (!roles.is_empty()).then(|| app.token(roles, committees));
+        let (status, body) = app
+            .graphql_as(token.as_deref(), query, json!({ "round": round }))
+            .await;
+        assert_eq!(status, 200);
+        let proposal = &body["data"]["proposal"];
+        match *label {
+            "admin" | "coordinator of SU" => {
+                let fields: Vec<&str> = proposal["history"]["nodes"][0]["changes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c["field"].as_str().unwrap())
+                    .collect();
+                assert!(fields.contains(&"title"), "{label}: {fields:?}");
+                assert!(
+                    !fields.iter().any(|f| f.starts_with("related")),
+                    "{label}: the relation to a draft is not in the history: {fields:?}"
+                );
+                assert!(
+                    !fields.iter().any(|f| f.contains("huRemarks")),
+                    "{label}: {fields:?}"
+                );
+                assert_eq!(proposal["asOf"]["version"], 1, "{label}");
+            }
+            "integration" => assert_eq!(body["errors"][0]["extensions"]["code"], "NOT_FOUND"),
+            _ => {
+                assert_eq!(proposal["history"], Value::Null, "{label}: no history");
+                assert_eq!(proposal["asOf"], Value::Null, "{label}: no past versions");
+            }
+        }
+    }
+}

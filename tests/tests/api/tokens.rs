@@ -141,6 +141,16 @@ async fn every_bad_token_is_refused_with_its_reason() {
             "token has no expiry",
         ),
         (
+            "no issuer",
+            rs256(&claims(json!({ "iss": null }))),
+            "wrong issuer",
+        ),
+        (
+            "no audience",
+            rs256(&claims(json!({ "aud": null }))),
+            "wrong audience",
+        ),
+        (
             "wrong issuer",
             rs256(&claims(json!({ "iss": "https://evil.example" }))),
             "wrong issuer",
@@ -262,4 +272,27 @@ fn production_refuses_to_start_without_key_material() {
     });
     assert!(hmac_with_rsa.is_err_and(|why| why.contains("HMAC")));
     assert!(AuthConfig::from_env(false, |_| None).is_ok_and(|config| config.is_development()));
+}
+
+#[actix_web::test]
+async fn another_authorization_scheme_is_refused() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app.graphql_with_header("Basic dXNlcjpwYXNz", VIEWER).await;
+    assert_eq!(status, 401);
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+}
+
+#[actix_web::test]
+async fn a_single_pem_key_accepts_a_token_that_names_a_key_id() {
+    let app = TestApp::spawn_with(|config| config.auth = rsa_provider()).await;
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some("provider-key-2026".to_owned());
+    let token = encode(
+        &header,
+        &claims(json!({})),
+        &EncodingKey::from_rsa_pem(&read("rsa-private.pem")).unwrap(),
+    )
+    .unwrap();
+    let data = app.data_as(Some(&token), VIEWER, json!({})).await;
+    assert_eq!(data["viewer"]["subject"], "k.hansen");
 }

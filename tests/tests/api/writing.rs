@@ -635,7 +635,11 @@ async fn a_coordinator_cannot_edit_or_submit_after_the_deadline() {
     let after = app
         .data_as(Some(&coordinator), actions, json!({ "id": id }))
         .await;
-    assert_eq!(after["node"]["allowedActions"], json!(["WITHDRAW"]));
+    assert_eq!(
+        after["node"]["allowedActions"],
+        json!([]),
+        "the window is closed"
+    );
     let edit = app
         .graphql_as(
             Some(&coordinator),
@@ -893,7 +897,15 @@ async fn a_proposal_goes_from_draft_to_approved_through_the_api() {
 
     let integration = app.token(&["integration"], &[]);
     let seen = app
-        .data_as(Some(&integration), r#"query($id: ID!) { node(id: $id) { ... on Proposal { status decisions { body outcomeLabel votesText amendments { proposer outcome } } history { nodes { action } } } } }"#, json!({ "id": id }))
+        .data_as(Some(&integration), r#"query($id: ID!) { node(id: $id) { ... on Proposal { status decisions { body outcomeLabel votesText amendments { proposer outcome } } history { totalCount } } } }"#, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        seen["node"]["history"],
+        Value::Null,
+        "the history is not for integrations"
+    );
+    let audit = app
+        .data_as(Some(&admin), r#"query($id: ID!) { node(id: $id) { ... on Proposal { history { nodes { action } } } } }"#, json!({ "id": id }))
         .await;
     let decisions = &seen["node"]["decisions"];
     assert_eq!(decisions[0]["outcomeLabel"], "Anbefales");
@@ -906,7 +918,7 @@ async fn a_proposal_goes_from_draft_to_approved_through_the_api() {
         decisions[1]["amendments"],
         json!([{ "proposer": "Ø", "outcome": "REJECTED" }])
     );
-    let actions: Vec<&str> = seen["node"]["history"]["nodes"]
+    let actions: Vec<&str> = audit["node"]["history"]["nodes"]
         .as_array()
         .unwrap()
         .iter()
@@ -1178,88 +1190,34 @@ async fn after_adoption_only_the_budget_office_corrects_and_it_is_recorded_as_a_
 
 /// What each actor may do to a fresh SU proposal in each phase of the round: create a
 /// draft, edit and submit a draft, withdraw a submitted one, remark on a submitted one.
-/// `ok` or the error code; the round's submission deadline is not set.
+/// `ok`, `INVALID` (refused in userErrors) or the error code; no deadlines are set, and an
+/// adopted round is never reopened, so ADOPTED comes last.
 /// An actor and its five outcomes.
 type Row = (&'static str, [&'static str; 5]);
 
+#[rustfmt::skip]
 const PHASES: &[(&str, [Row; 3])] = &[
-    (
-        "PREPARATION",
-        [
-            ("coordinator", ["ok", "ok", "ok", "ok", "FORBIDDEN"]),
-            (
-                "hu_member",
-                [
-                    "FORBIDDEN",
-                    "NOT_FOUND",
-                    "NOT_FOUND",
-                    "FORBIDDEN",
-                    "FORBIDDEN",
-                ],
-            ),
-            ("admin", ["ok", "ok", "ok", "ok", "FORBIDDEN"]),
-        ],
-    ),
-    (
-        "CONSULTATION",
-        [
-            (
-                "coordinator",
-                ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "ok", "FORBIDDEN"],
-            ),
-            (
-                "hu_member",
-                ["FORBIDDEN", "NOT_FOUND", "NOT_FOUND", "FORBIDDEN", "ok"],
-            ),
-            ("admin", ["ok", "ok", "ok", "ok", "FORBIDDEN"]),
-        ],
-    ),
-    (
-        "NEGOTIATION",
-        [
-            (
-                "coordinator",
-                ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "ok", "FORBIDDEN"],
-            ),
-            (
-                "hu_member",
-                [
-                    "FORBIDDEN",
-                    "NOT_FOUND",
-                    "NOT_FOUND",
-                    "FORBIDDEN",
-                    "FORBIDDEN",
-                ],
-            ),
-            ("admin", ["ok", "ok", "ok", "ok", "FORBIDDEN"]),
-        ],
-    ),
-    (
-        "ADOPTED",
-        [
-            (
-                "coordinator",
-                [
-                    "FORBIDDEN",
-                    "FORBIDDEN",
-                    "FORBIDDEN",
-                    "FORBIDDEN",
-                    "FORBIDDEN",
-                ],
-            ),
-            (
-                "hu_member",
-                [
-                    "FORBIDDEN",
-                    "NOT_FOUND",
-                    "NOT_FOUND",
-                    "FORBIDDEN",
-                    "FORBIDDEN",
-                ],
-            ),
-            ("admin", ["FORBIDDEN", "ok", "ok", "ok", "FORBIDDEN"]),
-        ],
-    ),
+    ("PREPARATION", [
+        ("coordinator", ["ok", "ok", "ok", "ok", "FORBIDDEN"]),
+        ("hu_member", ["FORBIDDEN", "NOT_FOUND", "NOT_FOUND", "FORBIDDEN", "FORBIDDEN"]),
+        ("admin", ["ok", "ok", "ok", "ok", "FORBIDDEN"]),
+    ]),
+    ("CONSULTATION", [
+        ("coordinator", ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
+        ("hu_member", ["FORBIDDEN", "NOT_FOUND", "NOT_FOUND", "FORBIDDEN", "ok"]),
+        ("admin", ["ok", "ok", "ok", "ok", "FORBIDDEN"]),
+    ]),
+    ("NEGOTIATION", [
+        ("coordinator", ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
+        ("hu_member", ["FORBIDDEN", "NOT_FOUND", "NOT_FOUND", "FORBIDDEN", "FORBIDDEN"]),
+        ("admin", ["ok", "ok", "ok", "ok", "FORBIDDEN"]),
+    ]),
+    // After adoption only corrections of content, with a reason (none is given here).
+    ("ADOPTED", [
+        ("coordinator", ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
+        ("hu_member", ["FORBIDDEN", "NOT_FOUND", "NOT_FOUND", "FORBIDDEN", "FORBIDDEN"]),
+        ("admin", ["FORBIDDEN", "INVALID", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
+    ]),
 ];
 
 #[actix_web::test]
@@ -1267,18 +1225,29 @@ async fn each_step_is_allowed_or_refused_by_role_and_phase() {
     let app = TestApp::spawn().await;
     let admin = app.token(&["admin"], &[]);
     let round = open_round_2023(&app, &admin).await;
+    // Fresh targets for every actor in every phase, made while writing is open: an adopted
+    // round never reopens.
+    let mut targets = Vec::new();
+    for (_, actors) in PHASES {
+        for _ in actors.iter() {
+            let draft = fresh_draft(&app, &admin, &round, "SU").await;
+            let to_edit = fresh_draft(&app, &admin, &round, "SU").await;
+            let submitted = fresh_draft(&app, &admin, &round, "SU").await;
+            app.data_as(
+                Some(&admin),
+                SUBMIT,
+                json!({ "id": submitted.0, "v": submitted.1 }),
+            )
+            .await;
+            targets.push((draft, to_edit, (submitted.0, submitted.1 + 1)));
+        }
+    }
+    let mut targets = targets.into_iter();
     for (phase, actors) in PHASES {
+        set_phase(&app, &admin, &round, phase).await;
         for (role, expected) in actors {
             let token = app.token(&[role], &["SU"]);
-            // Fresh targets, made while writing is open, then the phase under test.
-            set_phase(&app, &admin, &round, "PREPARATION").await;
-            let (draft, dv) = fresh_draft(&app, &admin, &round, "SU").await;
-            let (to_edit, ev) = fresh_draft(&app, &admin, &round, "SU").await;
-            let (submitted, sv) = fresh_draft(&app, &admin, &round, "SU").await;
-            app.data_as(Some(&admin), SUBMIT, json!({ "id": submitted, "v": sv }))
-                .await;
-            set_phase(&app, &admin, &round, phase).await;
-
+            let ((draft, dv), (to_edit, ev), (submitted, sv)) = targets.next().unwrap();
             let got = [
                 outcome(
                     &app.graphql_as(
@@ -1304,13 +1273,9 @@ async fn each_step_is_allowed_or_refused_by_role_and_phase() {
                         .1,
                 ),
                 outcome(
-                    &app.graphql_as(
-                        Some(&token),
-                        WITHDRAW,
-                        json!({ "id": submitted, "v": sv + 1 }),
-                    )
-                    .await
-                    .1,
+                    &app.graphql_as(Some(&token), WITHDRAW, json!({ "id": submitted, "v": sv }))
+                        .await
+                        .1,
                 ),
                 outcome(
                     &app.graphql_as(
@@ -1329,4 +1294,67 @@ async fn each_step_is_allowed_or_refused_by_role_and_phase() {
             );
         }
     }
+}
+
+#[actix_web::test]
+async fn a_draft_that_was_submitted_once_is_withdrawn_not_deleted() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(&["admin"], &[]);
+    let round = open_round_2023(&app, &admin).await;
+    let (id, v) = fresh_draft(&app, &admin, &round, "SU").await;
+    app.data_as(Some(&admin), SUBMIT, json!({ "id": id, "v": v }))
+        .await;
+    app.data_as(
+        Some(&admin),
+        RETURN,
+        json!({ "id": id, "v": v + 1, "reason": "Omskrives" }),
+    )
+    .await;
+    let deleted = app
+        .graphql_as(Some(&admin), DELETE, json!({ "id": id, "v": v + 2 }))
+        .await
+        .1;
+    assert_eq!(outcome(&deleted), "FORBIDDEN");
+    let (never, nv) = fresh_draft(&app, &admin, &round, "SU").await;
+    let stale = app
+        .graphql_as(Some(&admin), DELETE, json!({ "id": never, "v": nv + 1 }))
+        .await
+        .1;
+    assert_eq!(outcome(&stale), "CONFLICT");
+    let gone = app
+        .data_as(Some(&admin), DELETE, json!({ "id": never, "v": nv }))
+        .await;
+    assert_eq!(gone["deleteProposal"]["deletedId"], never.as_str());
+}
+
+#[actix_web::test]
+async fn an_adopted_round_is_closed_for_good() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(&["admin"], &[]);
+    let round = app.round_id(2023).await;
+    set_phase(&app, &admin, &round, "ADOPTED").await;
+    let reopen = app
+        .graphql_as(
+            Some(&admin),
+            UPDATE_ROUND,
+            json!({ "id": round, "input": { "phase": "PREPARATION" } }),
+        )
+        .await
+        .1;
+    assert_eq!(outcome(&reopen), "FORBIDDEN");
+}
+
+#[actix_web::test]
+async fn a_relation_to_a_draft_one_cannot_see_is_unknown() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(&["admin"], &[]);
+    let round = open_round_2023(&app, &admin).await;
+    let coordinator = app.token(&["coordinator"], &["SU"]);
+    let data = app
+        .data_as(Some(&coordinator), CREATE, json!({ "round": round, "committee": "SU", "input": { "title": "Samarbejde", "relatedProposals": ["ÆSU01"] } }))
+        .await;
+    assert_eq!(
+        data["createProposal"]["userErrors"][0]["code"], "UNKNOWN",
+        "the draft ÆSU01 is not told to exist"
+    );
 }

@@ -4,7 +4,7 @@ use crate::graphql::types::Decimal;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::auth::can_view_hu_remarks;
+use crate::auth::{can_view_history, can_view_hu_remarks};
 use crate::domain::editing::{ProposalAction, allowed_actions};
 use crate::domain::history;
 use crate::domain::model::{BudgetLineKind, ExpenseType, ProposalStatus, RoundPhase};
@@ -299,6 +299,8 @@ impl Proposal {
     }
 
     /// Every recorded change, newest first: who, when, which transition and what changed.
+    /// Null except for the budget office and the committee's coordinators (the history
+    /// holds draft-era text).
     async fn history(
         &self,
         ctx: &Context<'_>,
@@ -306,7 +308,11 @@ impl Proposal {
         #[graphql(desc = "Continue after this many entries (`pageInfo.endCursor`).")] after: Option<
             String,
         >,
-    ) -> Result<ProposalChangeConnection> {
+    ) -> Result<Option<ProposalChangeConnection>> {
+        let (_, committee) = round_and_committee(ctx, &self.0).await?;
+        if !can_view_history(viewer(ctx)?, &committee.code) {
+            return Ok(None);
+        }
         let first = first.unwrap_or(20);
         if !(0..=100).contains(&first) {
             return Err(ApiError::bad_input(&["first"], "first must be between 0 and 100").into());
@@ -327,7 +333,7 @@ impl Proposal {
         )
         .await?;
         let end = offset + rows.len() as u64;
-        Ok(ProposalChangeConnection {
+        Ok(Some(ProposalChangeConnection {
             page_info: PageInfo {
                 has_next_page: end < total,
                 has_previous_page: offset > 0,
@@ -336,16 +342,20 @@ impl Proposal {
             },
             nodes: rows.into_iter().map(history_entry).collect(),
             total_count: total,
-        })
+        }))
     }
 
     /// The proposal as it was at `at` (its lines and net changes included); null before it
-    /// existed.
+    /// existed, and null for callers who may not read the history.
     async fn as_of(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The time to look back to.")] at: DateTime<Utc>,
     ) -> Result<Option<ProposalVersion>> {
+        let (_, committee) = round_and_committee(ctx, &self.0).await?;
+        if !can_view_history(viewer(ctx)?, &committee.code) {
+            return Ok(None);
+        }
         let Some((row, snapshot)) = history::as_of(db(ctx)?, viewer(ctx)?, self.0.id, at).await?
         else {
             return Ok(None);
