@@ -85,61 +85,49 @@ pub async fn record(
             .await?
             .is_some();
     if !known_body {
-        problems.push(UserError {
-            field: vec!["body".to_owned()],
-            code: "UNKNOWN",
-            message: format!("{body:?} is neither a committee nor BR (Byrådet)"),
-        });
+        problems.push(UserError::new(
+            &["body"],
+            "UNKNOWN",
+            format!("{body:?} is neither a committee nor BR (Byrådet)"),
+        ));
     }
     for (index, (party, members, _)) in input.votes.iter().enumerate() {
         if party.trim().is_empty() || party.chars().count() > 16 {
-            problems.push(UserError {
-                field: vec!["votes".to_owned(), index.to_string(), "party".to_owned()],
-                code: "REQUIRED",
-                message: "a party letter, e.g. Ø".to_owned(),
-            });
+            problems.push(UserError::new(
+                &["votes", &index.to_string(), "party"],
+                "REQUIRED",
+                "a party letter, e.g. Ø",
+            ));
         }
         if !(0..=100).contains(members) {
-            problems.push(UserError {
-                field: vec!["votes".to_owned(), index.to_string(), "members".to_owned()],
-                code: "OUT_OF_RANGE",
-                message: "between 0 and 100 members".to_owned(),
-            });
+            problems.push(UserError::new(
+                &["votes", &index.to_string(), "members"],
+                "OUT_OF_RANGE",
+                "between 0 and 100 members",
+            ));
         }
     }
     for (index, (proposer, text, _)) in input.amendments.iter().enumerate() {
         if proposer.chars().count() > 200 {
-            problems.push(UserError {
-                field: vec![
-                    "amendments".to_owned(),
-                    index.to_string(),
-                    "proposer".to_owned(),
-                ],
-                code: "TOO_LONG",
-                message: "at most 200 characters".to_owned(),
-            });
+            problems.push(UserError::new(
+                &["amendments", &index.to_string(), "proposer"],
+                "TOO_LONG",
+                "at most 200 characters",
+            ));
         }
         if proposer.trim().is_empty() {
-            problems.push(UserError {
-                field: vec![
-                    "amendments".to_owned(),
-                    index.to_string(),
-                    "proposer".to_owned(),
-                ],
-                code: "REQUIRED",
-                message: "who put the amendment forward".to_owned(),
-            });
+            problems.push(UserError::new(
+                &["amendments", &index.to_string(), "proposer"],
+                "REQUIRED",
+                "who put the amendment forward",
+            ));
         }
         if text.trim().is_empty() {
-            problems.push(UserError {
-                field: vec![
-                    "amendments".to_owned(),
-                    index.to_string(),
-                    "text".to_owned(),
-                ],
-                code: "REQUIRED",
-                message: "the amendment's text".to_owned(),
-            });
+            problems.push(UserError::new(
+                &["amendments", &index.to_string(), "text"],
+                "REQUIRED",
+                "the amendment's text",
+            ));
         }
     }
     if !problems.is_empty() {

@@ -39,6 +39,33 @@ pub struct UserError {
     pub message: String,
 }
 
+impl UserError {
+    /// A problem with the input field at `field`.
+    pub fn new(field: &[&str], code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.iter().map(|part| (*part).to_owned()).collect(),
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// Why a number cannot be an amount, as a problem of the field at `field`.
+    pub fn amount(field: &[&str], error: AmountError) -> Self {
+        match error {
+            AmountError::TooManyDecimals => Self::new(
+                field,
+                "TOO_PRECISE",
+                "kroner have at most two decimals (øre)",
+            ),
+            AmountError::TooLarge => Self::new(
+                field,
+                "OUT_OF_RANGE",
+                format!("more than {MAX_ABS_KRONER} kroner is not a municipal amount"),
+            ),
+        }
+    }
+}
+
 /// The result of a write: done, or refused for input problems (nothing written).
 #[derive(Clone, Debug)]
 pub enum Written<T> {
@@ -130,26 +157,12 @@ struct Problems(Vec<UserError>);
 
 impl Problems {
     fn add(&mut self, field: &[&str], code: &'static str, message: impl Into<String>) {
-        self.0.push(UserError {
-            field: field.iter().map(|part| (*part).to_owned()).collect(),
-            code,
-            message: message.into(),
-        });
+        self.0.push(UserError::new(field, code, message));
     }
 
     fn amount(&mut self, field: &[&str], value: Decimal) {
-        match kroner_to_ore(value) {
-            Ok(_) => {}
-            Err(AmountError::TooManyDecimals) => self.add(
-                field,
-                "TOO_PRECISE",
-                "kroner have at most two decimals (øre)",
-            ),
-            Err(AmountError::TooLarge) => self.add(
-                field,
-                "OUT_OF_RANGE",
-                format!("more than {MAX_ABS_KRONER} kroner is not a municipal amount"),
-            ),
+        if let Err(error) = kroner_to_ore(value) {
+            self.0.push(UserError::amount(field, error));
         }
     }
 
@@ -596,11 +609,11 @@ pub async fn create(
         .await?
         .ok_or_else(|| ApiError::not_found("budget round"))?;
     let Some(committee) = committee_by_code(&txn, committee_code).await? else {
-        return Ok(Written::Invalid(vec![UserError {
-            field: vec!["committee".to_owned()],
-            code: "UNKNOWN",
-            message: format!("there is no committee {:?}", committee_code.trim()),
-        }]));
+        return Ok(Written::Invalid(vec![UserError::new(
+            &["committee"],
+            "UNKNOWN",
+            format!("there is no committee {:?}", committee_code.trim()),
+        )]));
     };
     let now = Utc::now();
     if !auth::can_create_proposal(viewer, &committee.code, &round, now) {
@@ -781,11 +794,11 @@ pub async fn update(
     }
     let adopted = RoundPhase::parse(&target.round.phase) == Some(RoundPhase::Adopted);
     if adopted && reason.is_none_or(|r| r.trim().is_empty()) {
-        return Ok(Written::Invalid(vec![UserError {
-            field: vec!["reason".to_owned()],
-            code: "REQUIRED",
-            message: "a correction after adoption says why".to_owned(),
-        }]));
+        return Ok(Written::Invalid(vec![UserError::new(
+            &["reason"],
+            "REQUIRED",
+            "a correction after adoption says why",
+        )]));
     }
     let before: Snapshot = history::snapshot(&txn, &target.row).await?;
     let mut changes = proposal::ActiveModel::default();
@@ -954,11 +967,11 @@ pub async fn transition(
         )));
     }
     if action == ProposalAction::ReturnToDraft && reason.is_none_or(|r| r.trim().is_empty()) {
-        return Ok(Written::Invalid(vec![UserError {
-            field: vec!["reason".to_owned()],
-            code: "REQUIRED",
-            message: "say why the proposal goes back to draft".to_owned(),
-        }]));
+        return Ok(Written::Invalid(vec![UserError::new(
+            &["reason"],
+            "REQUIRED",
+            "say why the proposal goes back to draft",
+        )]));
     }
     let before = history::snapshot(&txn, &target.row).await?;
     let changes = proposal::ActiveModel {

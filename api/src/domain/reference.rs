@@ -135,19 +135,10 @@ pub async fn create_round(
 ) -> ApiResult<crate::domain::editing::Written<budget_round::Model>> {
     use crate::domain::editing::{UserError, Written};
     use sea_orm::ActiveValue::Set;
-    crate::auth::require_signed_in(viewer)?;
-    if !crate::auth::can_manage_rounds(viewer) {
-        return Err(ApiError::Forbidden(
-            "rounds are the budget office's".to_owned(),
-        ));
-    }
+    admin_only(viewer)?;
     let mut problems = Vec::new();
     let mut problem = |field: &str, code: &'static str, message: &str| {
-        problems.push(UserError {
-            field: vec![field.to_owned()],
-            code,
-            message: message.to_owned(),
-        })
+        problems.push(UserError::new(&[field], code, message))
     };
     if input.name.trim().is_empty() {
         problem("name", "REQUIRED", "a round needs a name");
@@ -226,12 +217,7 @@ pub async fn update_round(
     changes: &RoundChanges,
 ) -> ApiResult<budget_round::Model> {
     use sea_orm::ActiveValue::Set;
-    crate::auth::require_signed_in(viewer)?;
-    if !crate::auth::can_manage_rounds(viewer) {
-        return Err(ApiError::Forbidden(
-            "rounds are the budget office's".to_owned(),
-        ));
-    }
+    admin_only(viewer)?;
     let current = round(db, id).await?;
     let closed = crate::domain::model::RoundPhase::parse(&current.phase)
         == Some(crate::domain::model::RoundPhase::Adopted);
@@ -275,33 +261,10 @@ fn admin_only(viewer: &crate::auth::Viewer) -> ApiResult<()> {
     crate::auth::require_signed_in(viewer)?;
     if !crate::auth::can_manage_rounds(viewer) {
         return Err(ApiError::Forbidden(
-            "committees, policy areas and budgets are the budget office's".to_owned(),
+            "rounds, committees, policy areas and budgets are the budget office's".to_owned(),
         ));
     }
     Ok(())
-}
-
-fn field_error(
-    field: &[&str],
-    code: &'static str,
-    message: impl Into<String>,
-) -> crate::domain::editing::UserError {
-    crate::domain::editing::UserError {
-        field: field.iter().map(|f| (*f).to_owned()).collect(),
-        code,
-        message: message.into(),
-    }
-}
-
-fn amount_error(
-    field: &[&str],
-    error: crate::money::AmountError,
-) -> crate::domain::editing::UserError {
-    let code = match error {
-        crate::money::AmountError::TooManyDecimals => "TOO_PRECISE",
-        crate::money::AmountError::TooLarge => "OUT_OF_RANGE",
-    };
-    field_error(field, code, error.message())
 }
 
 /// Creates a committee (the budget office); a taken code is a CONFLICT.
@@ -317,27 +280,31 @@ pub async fn create_committee(
     let code = normalize_committee_code(code);
     let mut problems = Vec::new();
     if code.is_empty() || code.chars().count() > 8 || !code.chars().all(char::is_alphabetic) {
-        problems.push(field_error(
+        problems.push(crate::domain::editing::UserError::new(
             &["code"],
             "INVALID",
             "one to eight letters, Danish letters too (ÆSU)",
         ));
     }
     if code == crate::domain::decisions::CITY_COUNCIL {
-        problems.push(field_error(
+        problems.push(crate::domain::editing::UserError::new(
             &["code"],
             "INVALID",
             "BR is Byrådet, the city council",
         ));
     }
     if name.trim().is_empty() {
-        problems.push(field_error(
+        problems.push(crate::domain::editing::UserError::new(
             &["name"],
             "REQUIRED",
             "a committee needs a name",
         ));
     } else if name.chars().count() > 200 {
-        problems.push(field_error(&["name"], "TOO_LONG", "at most 200 characters"));
+        problems.push(crate::domain::editing::UserError::new(
+            &["name"],
+            "TOO_LONG",
+            "at most 200 characters",
+        ));
     }
     if !problems.is_empty() {
         return Ok(Written::Invalid(problems));
@@ -368,27 +335,29 @@ pub async fn create_policy_area(
     let committee = match committee_by_code(db, committee_code).await {
         Ok(committee) => committee,
         Err(ApiError::NotFound(_)) => {
-            return Ok(Written::Invalid(vec![field_error(
-                &["committee"],
-                "UNKNOWN",
-                "no such committee",
-            )]));
+            return Ok(Written::Invalid(vec![
+                crate::domain::editing::UserError::new(
+                    &["committee"],
+                    "UNKNOWN",
+                    "no such committee",
+                ),
+            ]));
         }
         Err(other) => return Err(other),
     };
     if name.chars().count() > 200 {
-        return Ok(Written::Invalid(vec![field_error(
-            &["name"],
-            "TOO_LONG",
-            "at most 200 characters",
-        )]));
+        return Ok(Written::Invalid(vec![
+            crate::domain::editing::UserError::new(&["name"], "TOO_LONG", "at most 200 characters"),
+        ]));
     }
     if name.trim().is_empty() {
-        return Ok(Written::Invalid(vec![field_error(
-            &["name"],
-            "REQUIRED",
-            "a policy area needs a name",
-        )]));
+        return Ok(Written::Invalid(vec![
+            crate::domain::editing::UserError::new(
+                &["name"],
+                "REQUIRED",
+                "a policy area needs a name",
+            ),
+        ]));
     }
     let position = policy_area::Entity::find()
         .filter(policy_area::Column::CommitteeId.eq(committee.id))
@@ -430,14 +399,14 @@ pub async fn set_policy_area_budget(
     for (index, year) in years.iter().enumerate() {
         let i = index.to_string();
         if year.year < round.first_year - 1 || year.year >= round.first_year + round.year_count {
-            problems.push(field_error(
+            problems.push(crate::domain::editing::UserError::new(
                 &["years", &i, "year"],
                 "OUT_OF_RANGE",
                 "a year of the round, or the year before",
             ));
         }
         if !seen.insert(year.year) {
-            problems.push(field_error(
+            problems.push(crate::domain::editing::UserError::new(
                 &["years", &i, "year"],
                 "DUPLICATE",
                 "given twice",
@@ -448,27 +417,33 @@ pub async fn set_policy_area_budget(
             ("serviceExpenses", year.service_expenses),
         ] {
             if let Some(Err(error)) = value.map(kroner_to_ore) {
-                problems.push(amount_error(&["years", &i, name], error));
+                problems.push(crate::domain::editing::UserError::amount(
+                    &["years", &i, name],
+                    error,
+                ));
             }
         }
         for (item_index, (label, amount)) in year.items.iter().enumerate() {
             let j = item_index.to_string();
             if label.chars().count() > 200 {
-                problems.push(field_error(
+                problems.push(crate::domain::editing::UserError::new(
                     &["years", &i, "items", &j, "label"],
                     "TOO_LONG",
                     "at most 200 characters",
                 ));
             }
             if label.trim().is_empty() {
-                problems.push(field_error(
+                problems.push(crate::domain::editing::UserError::new(
                     &["years", &i, "items", &j, "label"],
                     "REQUIRED",
                     "a label as printed",
                 ));
             }
             if let Err(error) = kroner_to_ore(*amount) {
-                problems.push(amount_error(&["years", &i, "items", &j, "amount"], error));
+                problems.push(crate::domain::editing::UserError::amount(
+                    &["years", &i, "items", &j, "amount"],
+                    error,
+                ));
             }
         }
     }

@@ -28,16 +28,14 @@ pub struct Remark {
 
 fn check_body(body: &str) -> Option<UserError> {
     if body.trim().is_empty() {
-        return Some(UserError {
-            field: vec!["body".to_owned()],
-            code: "REQUIRED",
-            message: "a remark needs text".to_owned(),
-        });
+        return Some(UserError::new(&["body"], "REQUIRED", "a remark needs text"));
     }
-    (body.chars().count() > MAX_REMARK).then(|| UserError {
-        field: vec!["body".to_owned()],
-        code: "TOO_LONG",
-        message: format!("at most {MAX_REMARK} characters"),
+    (body.chars().count() > MAX_REMARK).then(|| {
+        UserError::new(
+            &["body"],
+            "TOO_LONG",
+            format!("at most {MAX_REMARK} characters"),
+        )
     })
 }
 

@@ -346,13 +346,9 @@ fn sheet_error(
     code: &'static str,
     message: impl Into<String>,
 ) -> crate::domain::editing::UserError {
-    let mut field = vec!["sheet".to_owned()];
-    field.extend(path.iter().map(|p| (*p).to_owned()));
-    crate::domain::editing::UserError {
-        field,
-        code,
-        message: message.into(),
-    }
+    let mut error = crate::domain::editing::UserError::new(path, code, message);
+    error.field.insert(0, "sheet".to_owned());
+    error
 }
 
 /// Imports a sheet document as a new draft in `round` (who may create proposals for its

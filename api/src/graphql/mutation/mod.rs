@@ -31,6 +31,20 @@ pub struct UserError {
     pub message: String,
 }
 
+/// A domain write as a payload's two halves: the written object (wrapped for the API), or
+/// nothing and the input problems.
+pub(crate) fn written<T, U>(
+    written: editing::Written<T>,
+    wrap: impl FnOnce(T) -> U,
+) -> (Option<U>, Vec<UserError>) {
+    match written {
+        editing::Written::Done(value) => (Some(wrap(value)), vec![]),
+        editing::Written::Invalid(errors) => {
+            (None, errors.into_iter().map(UserError::from).collect())
+        }
+    }
+}
+
 impl From<editing::UserError> for UserError {
     fn from(error: editing::UserError) -> Self {
         Self {

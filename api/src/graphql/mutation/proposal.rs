@@ -10,7 +10,7 @@ use crate::domain::editing::{
 use crate::domain::model::{BudgetLineKind, ExpenseType};
 use crate::domain::sheet as sheets;
 use crate::graphql::ids::{self, Kind};
-use crate::graphql::mutation::UserError;
+use crate::graphql::mutation::{UserError, written};
 use crate::graphql::types::proposal::Proposal;
 use crate::graphql::types::{Decimal, StatedTotalMismatch};
 use crate::graphql::{db, viewer};
@@ -190,16 +190,11 @@ pub struct ProposalPayload {
 }
 
 impl From<Written<entity::proposal::Model>> for ProposalPayload {
-    fn from(written: Written<entity::proposal::Model>) -> Self {
-        match written {
-            Written::Done(row) => Self {
-                proposal: Some(Proposal(row)),
-                user_errors: vec![],
-            },
-            Written::Invalid(errors) => Self {
-                proposal: None,
-                user_errors: errors.into_iter().map(UserError::from).collect(),
-            },
+    fn from(result: Written<entity::proposal::Model>) -> Self {
+        let (proposal, user_errors) = written(result, Proposal);
+        Self {
+            proposal,
+            user_errors,
         }
     }
 }
@@ -361,28 +356,30 @@ impl ImportMutation {
         #[graphql(desc = "The sheet document.")] sheet: Json<serde_json::Value>,
     ) -> Result<ImportSheetPayload> {
         let round = ids::decode(&round, Kind::BudgetRound, &["round"])?;
-        Ok(
-            match sheets::import(db(ctx)?, viewer(ctx)?, round, sheet.0).await? {
-                Written::Done((row, mismatches)) => ImportSheetPayload {
-                    proposal: Some(Proposal(row)),
-                    net_change_mismatches: mismatches
-                        .into_iter()
-                        .map(|m| {
-                            StatedTotalMismatch::from_ore(
-                                m.year,
-                                i128::from(m.stated_ore),
-                                m.computed_ore,
-                            )
-                        })
-                        .collect(),
-                    user_errors: vec![],
-                },
-                Written::Invalid(errors) => ImportSheetPayload {
-                    proposal: None,
-                    net_change_mismatches: vec![],
-                    user_errors: errors.into_iter().map(UserError::from).collect(),
-                },
+        let (imported, user_errors) = written(
+            sheets::import(db(ctx)?, viewer(ctx)?, round, sheet.0).await?,
+            |(row, mismatches): (_, Vec<sheets::NetMismatch>)| {
+                let mismatches = mismatches
+                    .into_iter()
+                    .map(|m| {
+                        StatedTotalMismatch::from_ore(
+                            m.year,
+                            i128::from(m.stated_ore),
+                            m.computed_ore,
+                        )
+                    })
+                    .collect();
+                (Proposal(row), mismatches)
             },
-        )
+        );
+        let (proposal, net_change_mismatches) = match imported {
+            Some((proposal, mismatches)) => (Some(proposal), mismatches),
+            None => (None, vec![]),
+        };
+        Ok(ImportSheetPayload {
+            proposal,
+            net_change_mismatches,
+            user_errors,
+        })
     }
 }

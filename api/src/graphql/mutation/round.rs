@@ -3,11 +3,10 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use crate::domain::editing::Written;
 use crate::domain::model::RoundPhase;
 use crate::domain::reference::{self, AreaBudgetYear, NewRound, RoundChanges};
 use crate::graphql::ids::{self, Kind};
-use crate::graphql::mutation::UserError;
+use crate::graphql::mutation::{UserError, written};
 use crate::graphql::types::Decimal;
 use crate::graphql::types::reference::{BudgetRound, Committee, PolicyArea};
 use crate::graphql::{db, viewer};
@@ -70,18 +69,11 @@ impl RoundMutation {
             year_count: input.year_count.unwrap_or(4),
             price_level_year: input.price_level_year.unwrap_or(input.first_year),
         };
-        Ok(
-            match reference::create_round(db(ctx)?, viewer(ctx)?, &new).await? {
-                Written::Done(round) => RoundPayload {
-                    round: Some(BudgetRound(round)),
-                    user_errors: vec![],
-                },
-                Written::Invalid(errors) => RoundPayload {
-                    round: None,
-                    user_errors: errors.into_iter().map(UserError::from).collect(),
-                },
-            },
-        )
+        let (round, user_errors) = written(
+            reference::create_round(db(ctx)?, viewer(ctx)?, &new).await?,
+            BudgetRound,
+        );
+        Ok(RoundPayload { round, user_errors })
     }
 
     /// Sets a round's phase and deadlines (budget office). The phase gates the workflow:
@@ -145,13 +137,6 @@ pub struct PolicyAreaBudgetYearInput {
     pub service_expenses: Option<Decimal>,
     /// The breakdown lines as printed.
     pub items: Option<Vec<BudgetItemInput>>,
-}
-
-fn written<T, U>(written: Written<T>, wrap: impl FnOnce(T) -> U) -> (Option<U>, Vec<UserError>) {
-    match written {
-        Written::Done(value) => (Some(wrap(value)), vec![]),
-        Written::Invalid(errors) => (None, errors.into_iter().map(UserError::from).collect()),
-    }
 }
 
 /// Committees and policy areas (the budget office).

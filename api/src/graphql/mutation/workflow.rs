@@ -8,8 +8,8 @@ use crate::domain::editing::{self, ProposalAction, Written};
 use crate::domain::model::{AmendmentOutcome, DecisionOutcome, VotePosition};
 use crate::domain::remarks;
 use crate::graphql::ids::{self, Kind};
-use crate::graphql::mutation::UserError;
 use crate::graphql::mutation::proposal::ProposalPayload;
+use crate::graphql::mutation::{UserError, written};
 use crate::graphql::types::workflow::HuRemark;
 use crate::graphql::{db, viewer};
 
@@ -65,16 +65,11 @@ pub struct HuRemarkPayload {
 }
 
 impl From<Written<remarks::Remark>> for HuRemarkPayload {
-    fn from(written: Written<remarks::Remark>) -> Self {
-        match written {
-            Written::Done(remark) => Self {
-                remark: Some(HuRemark(remark)),
-                user_errors: vec![],
-            },
-            Written::Invalid(errors) => Self {
-                remark: None,
-                user_errors: errors.into_iter().map(UserError::from).collect(),
-            },
+    fn from(result: Written<remarks::Remark>) -> Self {
+        let (remark, user_errors) = written(result, HuRemark);
+        Self {
+            remark,
+            user_errors,
         }
     }
 }
