@@ -10,6 +10,7 @@ mod m20261124_000002_create_budget_tables;
 mod m20261124_000003_create_proposal_tables;
 mod m20261124_000004_create_history_tables;
 mod m20261124_000005_create_remarks_and_decisions;
+mod m20261124_000006_create_approved_changes;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_create_proposal_tables::Migration),
             Box::new(m20261124_000004_create_history_tables::Migration),
             Box::new(m20261124_000005_create_remarks_and_decisions::Migration),
+            Box::new(m20261124_000006_create_approved_changes::Migration),
         ]
     }
 }

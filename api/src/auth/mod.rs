@@ -167,6 +167,17 @@ pub fn require_signed_in(viewer: &Viewer) -> Result<(), crate::error::ApiError> 
     Ok(())
 }
 
+/// Reading the approved-changes feed and the exports takes a sign-in, any role: the approved
+/// budget is public record, but who reads it (and how much) is not anonymous.
+pub fn require_feed_reader(viewer: &Viewer) -> Result<(), crate::error::ApiError> {
+    if viewer.roles.is_empty() {
+        return Err(crate::error::ApiError::Unauthenticated(
+            "sign in to read the approved changes".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
 /// Whether a coordinator's writing window of a round is open: the round is in preparation
 /// and its submission deadline (if any) has not passed.
 pub fn coordinator_window_open(

@@ -12,6 +12,7 @@ use sea_orm::{
 
 use crate::auth::{self, Viewer};
 use crate::domain::editing::{UserError, Written, begin_write, bump_version, load_for_change};
+use crate::domain::feed;
 use crate::domain::history::{self, Change};
 use crate::domain::model::{
     AmendmentOutcome, DecisionOutcome, ProposalStatus, VotePosition, normalize_committee_code,
@@ -196,6 +197,17 @@ pub async fn record(
             reason: Some(&reason),
         },
         now,
+    )
+    .await?;
+    feed::reconcile(
+        &txn,
+        &[proposal_id],
+        &feed::Booking {
+            decision_id: Some(saved.id),
+            reason: Some(&reason),
+            recorded_by: viewer.name.clone().or(viewer.subject.clone()),
+            at: now,
+        },
     )
     .await?;
     txn.commit().await?;

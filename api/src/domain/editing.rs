@@ -14,6 +14,7 @@ use sea_orm::{
 };
 
 use crate::auth::{self, Viewer};
+use crate::domain::feed;
 use crate::domain::history::{self, Change, Snapshot};
 use crate::domain::model::{
     BudgetLineKind, ExpenseType, ProposalStatus, RoundPhase, danish_sort_key, proposal_number,
@@ -851,6 +852,23 @@ pub async fn update(
         now,
     )
     .await?;
+    if target.status == ProposalStatus::Approved {
+        // A change of an approved proposal's lines (or policy area, or expense type) is
+        // booked as compensating items.
+        feed::reconcile(
+            &txn,
+            &[id],
+            &feed::Booking {
+                decision_id: None,
+                reason: reason
+                    .map(str::trim)
+                    .or(Some("Rettelse af et godkendt forslag")),
+                recorded_by: viewer.name.clone().or(viewer.subject.clone()),
+                at: now,
+            },
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(Written::Done(updated))
 }
@@ -992,6 +1010,19 @@ pub async fn transition(
         now,
     )
     .await?;
+    if target.status == ProposalStatus::Approved || to == ProposalStatus::Approved {
+        feed::reconcile(
+            &txn,
+            &[id],
+            &feed::Booking {
+                decision_id: None,
+                reason,
+                recorded_by: viewer.name.clone().or(viewer.subject.clone()),
+                at: now,
+            },
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(Written::Done(updated))
 }

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod decisions;
 pub mod demo;
 pub mod editing;
+pub mod feed;
 pub mod history;
 pub mod model;
 pub mod proposal;

@@ -148,6 +148,18 @@ stored_enum! {
     }
 }
 
+stored_enum! {
+    /// Why an item entered the approved-changes feed.
+    ChangeEntry {
+        /// Godkendelse: the proposal was approved; its lines are booked.
+        Approval = "approval" / "Godkendelse",
+        /// Korrektion: what is approved changed; the item adjusts earlier ones.
+        Correction = "correction" / "Korrektion",
+        /// Tilbageførsel: the approval was reversed; the item cancels earlier ones.
+        Reversal = "reversal" / "Tilbageførsel",
+    }
+}
+
 impl BudgetLineKind {
     /// Whether lines of this kind save money, and so must not be positive.
     pub fn is_saving(self) -> bool {

@@ -327,6 +327,19 @@ pub async fn insert(
         now,
     )
     .await?;
+    if status == ProposalStatus::Approved {
+        crate::domain::feed::reconcile(
+            db,
+            &[inserted.id],
+            &crate::domain::feed::Booking {
+                decision_id: None,
+                reason: Some("Indlæst som godkendt"),
+                recorded_by: importer.name.clone(),
+                at: now,
+            },
+        )
+        .await?;
+    }
     Ok(inserted)
 }
 

@@ -233,6 +233,23 @@ pub async fn generate(
                 .exec(&txn)
                 .await?;
         }
+        // The approved ones are booked in the approved-changes feed, as a decision would.
+        let approved: Vec<i32> = inserted
+            .iter()
+            .filter(|saved| saved.status == ProposalStatus::Approved.as_str())
+            .map(|saved| saved.id)
+            .collect();
+        crate::domain::feed::reconcile(
+            &txn,
+            &approved,
+            &crate::domain::feed::Booking {
+                decision_id: None,
+                reason: Some("Syntetisk godkendelse"),
+                recorded_by: Some("Generator".to_owned()),
+                at: now,
+            },
+        )
+        .await?;
         created += this_batch;
     }
     txn.commit().await?;

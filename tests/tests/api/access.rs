@@ -29,6 +29,7 @@ const OPERATIONS: &[&str] = &[
     "proposals",
     "proposal",
     "catalogTotals",
+    "approvedChanges",
     "viewer",
 ];
 
@@ -237,6 +238,27 @@ async fn check(caller: &Caller<'_>, operation: &str, round: &str, ids: &[(String
                 committees, wanted,
                 "{role}: totals count only what the caller sees"
             );
+        }
+        "approvedChanges" => {
+            let query = "query($round: ID!) { approvedChanges(round: $round) { edges { node { proposalNumber year amount entry proposal { number } } } } }";
+            if caller.token.is_none() {
+                let body = caller.body(query, json!({ "round": round })).await;
+                assert_eq!(
+                    body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+                    "{role}: the feed takes a sign-in"
+                );
+                return;
+            }
+            let data = caller.data(query, json!({ "round": round })).await;
+            let items = data["approvedChanges"]["edges"].as_array().unwrap();
+            // FKU01 is the one approved proposal: -100000 in each of four years.
+            assert_eq!(items.len(), 4, "{role}: {data}");
+            for item in items {
+                assert_eq!(item["node"]["proposalNumber"], "FKU01", "{role}");
+                assert_eq!(item["node"]["amount"], "-100000.00", "{role}");
+                assert_eq!(item["node"]["entry"], "APPROVAL", "{role}");
+                assert_eq!(item["node"]["proposal"]["number"], "FKU01", "{role}");
+            }
         }
         "rounds" => {
             let data = caller.data("{ rounds { name } }", json!({})).await;

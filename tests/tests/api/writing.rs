@@ -205,27 +205,27 @@ pub const MUTATIONS: &[(&str, [&str; 7])] = &[
     ),
 ];
 
-const CREATE: &str = r#"mutation($round: ID!, $committee: String!, $input: ProposalInput!) {
+pub(crate) const CREATE: &str = r#"mutation($round: ID!, $committee: String!, $input: ProposalInput!) {
   createProposal(round: $round, committee: $committee, input: $input) {
     proposal { id number version status } userErrors { field code message } } }"#;
-const UPDATE: &str = r#"mutation($id: ID!, $v: Int!, $input: ProposalInput!) {
+pub(crate) const UPDATE: &str = r#"mutation($id: ID!, $v: Int!, $input: ProposalInput!) {
   updateProposal(id: $id, expectedVersion: $v, input: $input) {
     proposal { id version title updatedAt } userErrors { field code message } } }"#;
-const SUBMIT: &str = r#"mutation($id: ID!, $v: Int!) { submitProposal(id: $id, expectedVersion: $v) {
+pub(crate) const SUBMIT: &str = r#"mutation($id: ID!, $v: Int!) { submitProposal(id: $id, expectedVersion: $v) {
   proposal { version status } userErrors { code } } }"#;
 const WITHDRAW: &str = r#"mutation($id: ID!, $v: Int!) { withdrawProposal(id: $id, expectedVersion: $v, reason: "Dækket af andet forslag") {
   proposal { version status } userErrors { code } } }"#;
 const RETURN: &str = r#"mutation($id: ID!, $v: Int!, $reason: String!) { returnProposalToDraft(id: $id, expectedVersion: $v, reason: $reason) {
   proposal { version status } userErrors { field code } } }"#;
 const DELETE: &str = r#"mutation($id: ID!, $v: Int!) { deleteProposal(id: $id, expectedVersion: $v) { deletedId } }"#;
-const UPDATE_ROUND: &str = r#"mutation($id: ID!, $input: UpdateRoundInput!) { updateRound(id: $id, input: $input) {
+pub(crate) const UPDATE_ROUND: &str = r#"mutation($id: ID!, $input: UpdateRoundInput!) { updateRound(id: $id, input: $input) {
   round { phase submissionDeadline } userErrors { code } } }"#;
 
 const START: &str = r#"mutation($id: ID!, $v: Int!) { startConsultation(id: $id, expectedVersion: $v) {
   proposal { version status } userErrors { code } } }"#;
-const DECIDE: &str = r#"mutation($id: ID!, $v: Int!, $input: DecisionInput!) { recordDecision(id: $id, expectedVersion: $v, input: $input) {
+pub(crate) const DECIDE: &str = r#"mutation($id: ID!, $v: Int!, $input: DecisionInput!) { recordDecision(id: $id, expectedVersion: $v, input: $input) {
   proposal { version status } userErrors { field code } } }"#;
-const ADD_REMARK: &str = r#"mutation($id: ID!, $body: String!) { addHuRemark(proposal: $id, body: $body) {
+pub(crate) const ADD_REMARK: &str = r#"mutation($id: ID!, $body: String!) { addHuRemark(proposal: $id, body: $body) {
   remark { id version body } userErrors { field code } } }"#;
 const EDIT_REMARK: &str = r#"mutation($id: ID!, $v: Int!, $body: String!) { editHuRemark(id: $id, expectedVersion: $v, body: $body) {
   remark { id version body versions { version body } } userErrors { field code } } }"#;
@@ -254,12 +254,12 @@ async fn first_su_area(app: &TestApp) -> Value {
     data["policyAreas"][0]["id"].clone()
 }
 
-fn approval() -> Value {
+pub(crate) fn approval() -> Value {
     json!({ "body": "BR", "decidedOn": "2022-10-11", "outcome": "APPROVED", "text": "Godkendt.",
             "votes": [{ "party": "Ø", "members": 1, "position": "AGAINST" }, { "party": "A", "members": 1, "position": "ABSTAINED" }] })
 }
 
-async fn set_phase(app: &TestApp, admin: &str, round: &str, phase: &str) {
+pub(crate) async fn set_phase(app: &TestApp, admin: &str, round: &str, phase: &str) {
     app.data_as(
         Some(admin),
         UPDATE_ROUND,
@@ -288,7 +288,7 @@ fn outcome(body: &Value) -> String {
     }
 }
 
-async fn open_round_2023(app: &TestApp, admin: &str) -> String {
+pub(crate) async fn open_round_2023(app: &TestApp, admin: &str) -> String {
     let round = app.round_id(2023).await;
     app.data_as(
         Some(admin),

@@ -1,6 +1,7 @@
 //! Query roots, split by aggregate and merged.
 
 mod catalog;
+mod feed;
 mod node;
 mod proposal;
 mod reference;
@@ -15,5 +16,6 @@ pub struct QueryRoot(
     reference::ReferenceQuery,
     proposal::ProposalQuery,
     catalog::CatalogQuery,
+    feed::FeedQuery,
     viewer::ViewerQuery,
 );

@@ -2,6 +2,7 @@
 
 pub mod budget;
 pub mod catalog;
+pub mod feed;
 pub mod node;
 pub mod proposal;
 pub mod reference;
