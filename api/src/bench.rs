@@ -83,7 +83,7 @@ pub async fn run(config: &Config, options: &BenchOptions) -> Result<String, Stri
     db.set_metric_callback(move |_| {
         counter.fetch_add(1, Ordering::Relaxed);
     });
-    let schema = build_schema(db.clone(), config);
+    let schema = build_schema(db.clone(), config, crate::events::Events::new());
     let round =
         crate::graphql::ids::encode(crate::graphql::ids::Kind::BudgetRound, generated.round_id);
 

@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod money;
@@ -51,8 +52,10 @@ pub fn serve(
     config: &Config,
     listener: TcpListener,
 ) -> std::io::Result<Server> {
+    let events = events::Events::new();
+    events.listen(&db);
     let state = web::Data::new(AppState {
-        schema: build_schema(db.clone(), config),
+        schema: build_schema(db.clone(), config, events),
         db,
         graphiql: config.graphiql,
         auth: config.auth.clone(),

@@ -25,7 +25,72 @@ pub struct TestApp {
     statements: Arc<AtomicUsize>,
     client: awc::Client,
     auth: api::auth::token::AuthConfig,
-    _database: TestDatabase,
+    database: Arc<TestDatabase>,
+    config: Config,
+}
+
+/// A client's WebSocket to `/graphql`.
+pub struct Socket {
+    framed: actix_codec::Framed<awc::BoxedSocket, awc::ws::Codec>,
+}
+
+impl Socket {
+    /// Sends a protocol message.
+    pub async fn send(&mut self, message: Value) {
+        use futures_util::SinkExt;
+        self.framed
+            .send(awc::ws::Message::Text(message.to_string().into()))
+            .await
+            .expect("send");
+    }
+
+    /// Starts a subscription with id `id`.
+    pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        self.send(json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } }))
+            .await;
+    }
+
+    /// The next protocol message within `wait`, answering pings on the way; a close is
+    /// returned as `{"type": "close", "code": …, "reason": …}`; `None` when nothing came.
+    pub async fn next(&mut self, wait: std::time::Duration) -> Option<Value> {
+        use futures_util::{SinkExt, StreamExt};
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let frame = tokio::time::timeout_at(deadline, self.framed.next())
+                .await
+                .ok()??;
+            match frame.expect("a frame") {
+                awc::ws::Frame::Text(bytes) => {
+                    return Some(serde_json::from_slice(&bytes).expect("JSON message"));
+                }
+                awc::ws::Frame::Ping(bytes) => {
+                    self.framed
+                        .send(awc::ws::Message::Pong(bytes))
+                        .await
+                        .expect("pong");
+                }
+                awc::ws::Frame::Close(reason) => {
+                    let (code, reason) = reason
+                        .map(|r| (u16::from(r.code), r.description.unwrap_or_default()))
+                        .unwrap_or((0, String::new()));
+                    return Some(json!({ "type": "close", "code": code, "reason": reason }));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The payload of the next `next` message of any subscription within `wait`.
+    pub async fn next_data(&mut self, wait: std::time::Duration) -> Option<Value> {
+        loop {
+            let message = self.next(wait).await?;
+            match message["type"].as_str() {
+                Some("next") => return Some(message["payload"].clone()),
+                Some("ping") => self.send(json!({ "type": "pong" })).await,
+                _ => return Some(message),
+            }
+        }
+    }
 }
 
 /// An empty database of its own for one test, removed when dropped.
@@ -122,8 +187,63 @@ impl TestApp {
             client: awc::Client::builder()
                 .timeout(std::time::Duration::from_secs(60))
                 .finish(),
-            _database: database,
+            database: Arc::new(database),
+            config,
         }
+    }
+
+    /// A second server on the same database, as another replica behind a load balancer:
+    /// its own pool, its own process state, the same configuration.
+    pub async fn replica(&self) -> Self {
+        let db = api::db::connect(&self.database.url).await.expect("connect");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let server = api::serve(db.clone(), &self.config, listener).expect("serve");
+        actix_web::rt::spawn(server);
+        Self {
+            address: format!("http://127.0.0.1:{port}"),
+            db,
+            statements: Arc::new(AtomicUsize::new(0)),
+            auth: self.auth.clone(),
+            client: awc::Client::builder()
+                .timeout(std::time::Duration::from_secs(60))
+                .finish(),
+            database: self.database.clone(),
+            config: self.config.clone(),
+        }
+    }
+
+    /// Opens a subscription socket (graphql-transport-ws) and sends `connection_init` with
+    /// `payload`; returns the socket and the server's first answer.
+    pub async fn websocket(&self, payload: Value) -> (Socket, Value) {
+        let url = format!("{}/graphql", self.address.replace("http://", "ws://"));
+        let (_, framed) = self
+            .client
+            .ws(url)
+            .protocols(["graphql-transport-ws"])
+            .connect()
+            .await
+            .expect("websocket");
+        let mut socket = Socket { framed };
+        socket
+            .send(json!({ "type": "connection_init", "payload": payload }))
+            .await;
+        let answer = socket
+            .next(std::time::Duration::from_secs(10))
+            .await
+            .expect("an answer to connection_init");
+        (socket, answer)
+    }
+
+    /// A subscription socket after a successful `connection_init` with `token`.
+    pub async fn subscriber(&self, token: Option<&str>) -> Socket {
+        let payload = match token {
+            Some(token) => json!({ "Authorization": format!("Bearer {token}") }),
+            None => json!({}),
+        };
+        let (socket, answer) = self.websocket(payload).await;
+        assert_eq!(answer["type"], "connection_ack", "{answer}");
+        socket
     }
 
     /// How many SQL statements the server's pool has run so far.

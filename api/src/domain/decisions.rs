@@ -18,6 +18,7 @@ use crate::domain::model::{
     AmendmentOutcome, DecisionOutcome, ProposalStatus, VotePosition, normalize_committee_code,
 };
 use crate::error::{ApiError, ApiResult};
+use crate::events::{Event, Events, ProposalChangeKind};
 use entity::{amendment, committee, decision, decision_vote, proposal};
 
 /// The code of the city council as a deciding body.
@@ -55,6 +56,7 @@ pub struct DecisionRecord {
 /// outcomes move the proposal's status.
 pub async fn record(
     db: &DatabaseConnection,
+    events: &Events,
     viewer: &Viewer,
     proposal_id: i32,
     expected_version: i32,
@@ -199,7 +201,7 @@ pub async fn record(
         now,
     )
     .await?;
-    feed::reconcile(
+    let booked = feed::reconcile(
         &txn,
         &[proposal_id],
         &feed::Booking {
@@ -210,7 +212,13 @@ pub async fn record(
         },
     )
     .await?;
-    txn.commit().await?;
+    let mut changes = vec![ProposalChangeKind::Decision];
+    if status != target.status {
+        changes.push(ProposalChangeKind::Status);
+    }
+    let mut announced = vec![Event::proposal(&updated, &changes, now)];
+    announced.extend(Event::feed(&booked));
+    events.commit(txn, announced).await?;
     Ok(Written::Done(updated))
 }
 

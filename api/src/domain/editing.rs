@@ -22,6 +22,7 @@ use crate::domain::model::{
 };
 use crate::domain::reference::round_years;
 use crate::error::{ApiError, ApiResult};
+use crate::events::{Event, Events, ProposalChangeKind};
 use crate::money::{AmountError, MAX_ABS_KRONER, decimal_to_centi, kroner_to_ore};
 use entity::{
     budget_line, budget_round, committee, investment_need, investment_need_amount, policy_area,
@@ -598,6 +599,7 @@ async fn committee_by_code(
 /// Creates a draft in `round` for the committee `committee_code`; the number is assigned.
 pub async fn create(
     db: &DatabaseConnection,
+    events: &Events,
     viewer: &Viewer,
     round_id: i32,
     committee_code: &str,
@@ -679,7 +681,8 @@ pub async fn create(
         now,
     )
     .await?;
-    txn.commit().await?;
+    let changed = Event::proposal(&created, &[ProposalChangeKind::Created], now);
+    events.commit(txn, vec![changed]).await?;
     Ok(Written::Done(created))
 }
 
@@ -759,6 +762,7 @@ pub async fn bump_version(
 /// Changes a proposal's content; `expected_version` is the version the change is based on.
 pub async fn update(
     db: &DatabaseConnection,
+    events: &Events,
     viewer: &Viewer,
     id: i32,
     expected_version: i32,
@@ -852,10 +856,11 @@ pub async fn update(
         now,
     )
     .await?;
+    let mut booked = Vec::new();
     if target.status == ProposalStatus::Approved {
         // A change of an approved proposal's lines (or policy area, or expense type) is
         // booked as compensating items.
-        feed::reconcile(
+        booked = feed::reconcile(
             &txn,
             &[id],
             &feed::Booking {
@@ -869,7 +874,13 @@ pub async fn update(
         )
         .await?;
     }
-    txn.commit().await?;
+    let mut announced = vec![Event::proposal(
+        &updated,
+        &[ProposalChangeKind::Content],
+        now,
+    )];
+    announced.extend(Event::feed(&booked));
+    events.commit(txn, announced).await?;
     Ok(Written::Done(updated))
 }
 
@@ -930,6 +941,7 @@ pub fn allowed_actions(
 /// Takes a workflow step other than editing or deleting.
 pub async fn transition(
     db: &DatabaseConnection,
+    events: &Events,
     viewer: &Viewer,
     id: i32,
     expected_version: i32,
@@ -1010,8 +1022,9 @@ pub async fn transition(
         now,
     )
     .await?;
+    let mut booked = Vec::new();
     if target.status == ProposalStatus::Approved || to == ProposalStatus::Approved {
-        feed::reconcile(
+        booked = feed::reconcile(
             &txn,
             &[id],
             &feed::Booking {
@@ -1023,13 +1036,20 @@ pub async fn transition(
         )
         .await?;
     }
-    txn.commit().await?;
+    let mut announced = vec![Event::proposal(
+        &updated,
+        &[ProposalChangeKind::Status],
+        now,
+    )];
+    announced.extend(Event::feed(&booked));
+    events.commit(txn, announced).await?;
     Ok(Written::Done(updated))
 }
 
 /// Deletes a draft (everything else is withdrawn, never deleted).
 pub async fn delete(
     db: &DatabaseConnection,
+    events: &Events,
     viewer: &Viewer,
     id: i32,
     expected_version: i32,
@@ -1074,6 +1094,9 @@ pub async fn delete(
             "the proposal changed meanwhile; reload and try again".to_owned(),
         ));
     }
-    txn.commit().await?;
+    let mut gone = target.row.clone();
+    gone.version = 0;
+    let changed = Event::proposal(&gone, &[ProposalChangeKind::Deleted], Utc::now());
+    events.commit(txn, vec![changed]).await?;
     Ok(id)
 }

@@ -13,6 +13,7 @@ use crate::auth::{self, Viewer};
 use crate::domain::editing::{UserError, Written, begin_write};
 use crate::domain::model::ProposalStatus;
 use crate::error::{ApiError, ApiResult};
+use crate::events::{Event, Events, ProposalChangeKind};
 use entity::{budget_round, hu_remark, hu_remark_version, proposal};
 
 const MAX_REMARK: usize = 20_000;
@@ -60,13 +61,14 @@ async fn proposal_state(
 /// Adds a remark (HU members, during consultation).
 pub async fn add(
     db: &DatabaseConnection,
+    events: &Events,
     viewer: &Viewer,
     proposal_id: i32,
     body: &str,
 ) -> ApiResult<Written<Remark>> {
     auth::require_signed_in(viewer)?;
     let txn = begin_write(db).await?;
-    let (_, round, status) = proposal_state(&txn, viewer, proposal_id).await?;
+    let (row, round, status) = proposal_state(&txn, viewer, proposal_id).await?;
     if !auth::can_write_hu_remark(viewer, &round, status, Utc::now()) {
         return Err(ApiError::Forbidden(
             "HU members write remarks while the round is in consultation".to_owned(),
@@ -97,7 +99,8 @@ pub async fn add(
     })
     .exec_with_returning(&txn)
     .await?;
-    txn.commit().await?;
+    let changed = Event::proposal(&row, &[ProposalChangeKind::Remarks], now);
+    events.commit(txn, vec![changed]).await?;
     Ok(Written::Done(Remark {
         remark,
         versions: vec![version],
@@ -108,6 +111,7 @@ pub async fn add(
 /// the version the edit is based on.
 pub async fn edit(
     db: &DatabaseConnection,
+    events: &Events,
     viewer: &Viewer,
     remark_id: i32,
     expected_version: i32,
@@ -119,7 +123,7 @@ pub async fn edit(
         .one(&txn)
         .await?
         .ok_or_else(|| ApiError::not_found("remark"))?;
-    let (_, round, status) = proposal_state(&txn, viewer, remark.proposal_id).await?;
+    let (row, round, status) = proposal_state(&txn, viewer, remark.proposal_id).await?;
     if !auth::can_edit_hu_remark(
         viewer,
         remark.author_subject.as_deref(),
@@ -174,7 +178,8 @@ pub async fn edit(
         .and_then(|all| all.iter().find(|r| r.remark.id == remark_id))
         .cloned()
         .ok_or(ApiError::Internal)?;
-    txn.commit().await?;
+    let changed = Event::proposal(&row, &[ProposalChangeKind::Remarks], now);
+    events.commit(txn, vec![changed]).await?;
     Ok(Written::Done(found))
 }
 

@@ -370,6 +370,7 @@ fn sheet_error(
 /// the import is accepted, not silently fixed.
 pub async fn import(
     db: &sea_orm::DatabaseConnection,
+    events: &crate::events::Events,
     viewer: &crate::auth::Viewer,
     round_id: i32,
     document: serde_json::Value,
@@ -512,7 +513,7 @@ pub async fn import(
         ),
     };
     Ok(
-        match editing::create(db, viewer, round_id, &code, &input).await? {
+        match editing::create(db, events, viewer, round_id, &code, &input).await? {
             Written::Done(created) => Written::Done((created, mismatches)),
             Written::Invalid(errors) => Written::Invalid(
                 errors

@@ -4,10 +4,11 @@ pub mod ids;
 pub mod loaders;
 pub mod mutation;
 pub mod query;
+pub mod subscription;
 pub mod types;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache};
-use async_graphql::{Context, EmptySubscription, Schema};
+use async_graphql::{Context, Schema};
 use sea_orm::DatabaseConnection;
 use tracing::Instrument;
 
@@ -17,18 +18,24 @@ use crate::error::ApiError;
 use loaders::AppLoader;
 use mutation::MutationRoot;
 use query::QueryRoot;
+use subscription::SubscriptionRoot;
 
 /// The schema type.
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Builds the schema with its limits. Does no I/O.
-pub fn build_schema(db: DatabaseConnection, config: &Config) -> AppSchema {
+pub fn build_schema(
+    db: DatabaseConnection,
+    config: &Config,
+    events: crate::events::Events,
+) -> AppSchema {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot,
     )
     .data(db)
+    .data(events)
     .limit_depth(config.max_depth)
     .limit_complexity(config.max_complexity)
     .limit_recursive_depth(32)
@@ -38,7 +45,12 @@ pub fn build_schema(db: DatabaseConnection, config: &Config) -> AppSchema {
 
 /// The schema in SDL, as checked in at `schema.graphql`.
 pub fn sdl() -> String {
-    build_schema(DatabaseConnection::default(), &Config::default()).sdl()
+    build_schema(
+        DatabaseConnection::default(),
+        &Config::default(),
+        crate::events::Events::new(),
+    )
+    .sdl()
 }
 
 /// The DataLoader of one request.
@@ -58,6 +70,10 @@ pub fn request_data(db: &DatabaseConnection, viewer: Viewer) -> (Viewer, Request
 
 pub(crate) fn db<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection, ApiError> {
     context_data(ctx, "database")
+}
+
+pub(crate) fn events<'a>(ctx: &Context<'a>) -> Result<&'a crate::events::Events, ApiError> {
+    context_data(ctx, "events")
 }
 
 pub(crate) fn viewer<'a>(ctx: &Context<'a>) -> Result<&'a Viewer, ApiError> {

@@ -331,6 +331,119 @@ async fn every_role_sees_exactly_what_its_rules_allow_in_every_operation() {
     }
 }
 
+/// Every subscription; `every_role_receives_exactly_what_it_may_see` checks them.
+const SUBSCRIPTIONS: &[&str] = &["approvedChangeAppended", "proposalChanged"];
+
+#[actix_web::test]
+async fn every_role_receives_exactly_what_it_may_see_in_every_subscription() {
+    use std::time::Duration;
+    let app = TestApp::spawn().await;
+    arrange(&app).await;
+    let round = app.round_id(2023).await;
+    let admin = app.token(&["admin"], &[]);
+    let mut sockets = Vec::new();
+    for (role, roles, committees) in ROLES {
+        let token = (!roles.is_empty()).then(|| app.token(roles, committees));
+        let mut socket = app.subscriber(token.as_deref()).await;
+        socket
+            .subscribe(
+                "feed",
+                "subscription($round: ID!) { approvedChangeAppended(round: $round) { proposalNumber amount } }",
+                json!({ "round": round }),
+            )
+            .await;
+        socket
+            .subscribe(
+                "changes",
+                "subscription($round: ID!) { proposalChanged(round: $round) { changes proposal { number } } }",
+                json!({ "round": round }),
+            )
+            .await;
+        sockets.push((*role, socket));
+    }
+    // Let every subscription start (the anonymous feed answers at once).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // A change of the ÆSU01 draft, then the approval of SU01 (which books its lines).
+    let version_of = |number: &'static str| {
+        let (app, admin, round) = (&app, &admin, &round);
+        async move {
+            let data = app
+                .data_as(
+                    Some(admin),
+                    "query($round: ID!, $n: String!) { proposal(round: $round, number: $n) { id version } }",
+                    json!({ "round": round, "n": number }),
+                )
+                .await;
+            data["proposal"].clone()
+        }
+    };
+    let draft = version_of("ÆSU01").await;
+    app.data_as(
+        Some(&admin),
+        crate::writing::UPDATE,
+        json!({ "id": draft["id"], "v": draft["version"], "input": { "title": "Ændret kladde" } }),
+    )
+    .await;
+    let su01 = version_of("SU01").await;
+    app.data_as(
+        Some(&admin),
+        crate::writing::DECIDE,
+        json!({ "id": su01["id"], "v": su01["version"], "input": crate::writing::approval() }),
+    )
+    .await;
+
+    let mut booked_by_admin = None;
+    for (role, mut socket) in sockets {
+        let mut changes = Vec::new();
+        let mut feed = Vec::new();
+        let mut feed_errors = Vec::new();
+        while let Some(message) = socket.next(Duration::from_millis(1500)).await {
+            let payload = &message["payload"];
+            match (message["id"].as_str(), message["type"].as_str()) {
+                (Some("changes"), Some("next")) => changes.push(
+                    payload["data"]["proposalChanged"]["proposal"]["number"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
+                ),
+                (Some("feed"), Some("next")) if payload["errors"].is_array() => {
+                    feed_errors.push(payload["errors"][0]["extensions"]["code"].clone())
+                }
+                (Some("feed"), Some("error")) => {
+                    feed_errors.push(payload[0]["extensions"]["code"].clone())
+                }
+                (Some("feed"), Some("next")) => {
+                    feed.push(payload["data"]["approvedChangeAppended"].clone())
+                }
+                _ => {}
+            }
+        }
+        let sees_draft = visible(role).contains(&"ÆSU01");
+        let wanted: Vec<&str> = if sees_draft {
+            vec!["ÆSU01", "SU01"]
+        } else {
+            vec!["SU01"]
+        };
+        assert_eq!(changes, wanted, "{role}: proposalChanged");
+        if role == "anonymous" {
+            assert_eq!(feed_errors, [json!("UNAUTHENTICATED")], "{role}");
+            assert!(feed.is_empty(), "{role}");
+            continue;
+        }
+        assert!(feed_errors.is_empty(), "{role}: {feed_errors:?}");
+        assert!(!feed.is_empty(), "{role}: SU01's lines are booked");
+        assert!(
+            feed.iter().all(|item| item["proposalNumber"] == "SU01"),
+            "{role}"
+        );
+        match &booked_by_admin {
+            None => booked_by_admin = Some(feed),
+            Some(same) => assert_eq!(&feed, same, "{role}: every reader gets the same items"),
+        }
+    }
+}
+
 #[actix_web::test]
 async fn the_matrix_covers_every_operation_of_the_schema() {
     let app = TestApp::spawn().await;
@@ -353,6 +466,7 @@ async fn the_matrix_covers_every_operation_of_the_schema() {
     in_schema.sort();
     let mut covered: Vec<String> = OPERATIONS
         .iter()
+        .chain(SUBSCRIPTIONS)
         .chain(crate::writing::MUTATIONS.iter().map(|(name, _)| name))
         .map(|op| (*op).to_owned())
         .collect();

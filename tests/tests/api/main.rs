@@ -14,5 +14,6 @@ mod operations;
 mod proposals;
 mod schema;
 mod su01;
+mod subscriptions;
 mod tokens;
 mod writing;

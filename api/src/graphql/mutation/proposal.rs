@@ -13,7 +13,7 @@ use crate::graphql::ids::{self, Kind};
 use crate::graphql::mutation::{UserError, written};
 use crate::graphql::types::proposal::Proposal;
 use crate::graphql::types::{Decimal, StatedTotalMismatch};
-use crate::graphql::{db, viewer};
+use crate::graphql::{db, events, viewer};
 
 #[derive(Default)]
 pub struct ProposalMutation;
@@ -224,11 +224,16 @@ impl ProposalMutation {
     ) -> Result<ProposalPayload> {
         let round = ids::decode(&round, Kind::BudgetRound, &["round"])?;
         let input = input.into_domain()?;
-        Ok(
-            editing::create(db(ctx)?, viewer(ctx)?, round, &committee, &input)
-                .await?
-                .into(),
+        Ok(editing::create(
+            db(ctx)?,
+            events(ctx)?,
+            viewer(ctx)?,
+            round,
+            &committee,
+            &input,
         )
+        .await?
+        .into())
     }
 
     /// Changes a proposal's content. `expectedVersion` is the version the change is based
@@ -244,6 +249,7 @@ impl ProposalMutation {
         let input = input.into_domain()?;
         Ok(editing::update(
             db(ctx)?,
+            events(ctx)?,
             viewer(ctx)?,
             proposal_id(&id)?,
             expected_version,
@@ -263,6 +269,7 @@ impl ProposalMutation {
     ) -> Result<ProposalPayload> {
         Ok(editing::transition(
             db(ctx)?,
+            events(ctx)?,
             viewer(ctx)?,
             proposal_id(&id)?,
             expected_version,
@@ -283,6 +290,7 @@ impl ProposalMutation {
     ) -> Result<ProposalPayload> {
         Ok(editing::transition(
             db(ctx)?,
+            events(ctx)?,
             viewer(ctx)?,
             proposal_id(&id)?,
             expected_version,
@@ -303,6 +311,7 @@ impl ProposalMutation {
     ) -> Result<ProposalPayload> {
         Ok(editing::transition(
             db(ctx)?,
+            events(ctx)?,
             viewer(ctx)?,
             proposal_id(&id)?,
             expected_version,
@@ -320,8 +329,14 @@ impl ProposalMutation {
         #[graphql(desc = "Global id of the draft.")] id: ID,
         #[graphql(desc = "The version the deletion is based on.")] expected_version: i32,
     ) -> Result<DeleteProposalPayload> {
-        let deleted =
-            editing::delete(db(ctx)?, viewer(ctx)?, proposal_id(&id)?, expected_version).await?;
+        let deleted = editing::delete(
+            db(ctx)?,
+            events(ctx)?,
+            viewer(ctx)?,
+            proposal_id(&id)?,
+            expected_version,
+        )
+        .await?;
         Ok(DeleteProposalPayload {
             deleted_id: ids::encode(Kind::Proposal, deleted),
         })
@@ -357,7 +372,7 @@ impl ImportMutation {
     ) -> Result<ImportSheetPayload> {
         let round = ids::decode(&round, Kind::BudgetRound, &["round"])?;
         let (imported, user_errors) = written(
-            sheets::import(db(ctx)?, viewer(ctx)?, round, sheet.0).await?,
+            sheets::import(db(ctx)?, events(ctx)?, viewer(ctx)?, round, sheet.0).await?,
             |(row, mismatches): (_, Vec<sheets::NetMismatch>)| {
                 let mismatches = mismatches
                     .into_iter()

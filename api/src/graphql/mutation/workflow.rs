@@ -11,7 +11,7 @@ use crate::graphql::ids::{self, Kind};
 use crate::graphql::mutation::proposal::ProposalPayload;
 use crate::graphql::mutation::{UserError, written};
 use crate::graphql::types::workflow::HuRemark;
-use crate::graphql::{db, viewer};
+use crate::graphql::{db, events, viewer};
 
 #[derive(Default)]
 pub struct WorkflowMutation;
@@ -87,6 +87,7 @@ impl WorkflowMutation {
         let id = ids::decode(&id, Kind::Proposal, &["id"])?;
         Ok(editing::transition(
             db(ctx)?,
+            events(ctx)?,
             viewer(ctx)?,
             id,
             expected_version,
@@ -125,11 +126,16 @@ impl WorkflowMutation {
                 .map(|a| (a.proposer, a.text, a.outcome))
                 .collect(),
         };
-        Ok(
-            decisions::record(db(ctx)?, viewer(ctx)?, id, expected_version, &decision)
-                .await?
-                .into(),
+        Ok(decisions::record(
+            db(ctx)?,
+            events(ctx)?,
+            viewer(ctx)?,
+            id,
+            expected_version,
+            &decision,
         )
+        .await?
+        .into())
     }
 
     /// Adds an HU remark (HU members, while the round is in consultation).
@@ -140,9 +146,11 @@ impl WorkflowMutation {
         #[graphql(desc = "The remark.")] body: String,
     ) -> Result<HuRemarkPayload> {
         let proposal = ids::decode(&proposal, Kind::Proposal, &["proposal"])?;
-        Ok(remarks::add(db(ctx)?, viewer(ctx)?, proposal, &body)
-            .await?
-            .into())
+        Ok(
+            remarks::add(db(ctx)?, events(ctx)?, viewer(ctx)?, proposal, &body)
+                .await?
+                .into(),
+        )
     }
 
     /// Edits an HU remark (its author, during consultation); the earlier text stays as a
@@ -155,10 +163,15 @@ impl WorkflowMutation {
         #[graphql(desc = "The new text.")] body: String,
     ) -> Result<HuRemarkPayload> {
         let id = ids::decode(&id, Kind::HuRemark, &["id"])?;
-        Ok(
-            remarks::edit(db(ctx)?, viewer(ctx)?, id, expected_version, &body)
-                .await?
-                .into(),
+        Ok(remarks::edit(
+            db(ctx)?,
+            events(ctx)?,
+            viewer(ctx)?,
+            id,
+            expected_version,
+            &body,
         )
+        .await?
+        .into())
     }
 }
