@@ -23,6 +23,14 @@ pub struct BenchOptions {
     pub iterations: usize,
 }
 
+/// The integration's feed page: 500 items after the middle of the synthetic round's feed.
+const FEED_PAGE: (&str, &str) = (
+    "feed page (500 items, as integration)",
+    r#"query($round: ID!) { approvedChanges(round: $round, after: "1000", first: 500) {
+        edges { node { sequence entry proposalNumber committee expenseType year kind amount
+          priceLevelYear reason } } pageInfo { hasNextPage endCursor } headCursor } }"#,
+);
+
 const QUERIES: &[(&str, &str)] = &[
     (
         "catalog page (100, nested sheet)",
@@ -100,11 +108,19 @@ pub async fn run(config: &Config, options: &BenchOptions) -> Result<String, Stri
         "p90 ms",
         "statements"
     );
-    for (name, query) in QUERIES {
+    for (name, query) in QUERIES.iter().chain([&FEED_PAGE]) {
         let mut times = Vec::with_capacity(options.iterations);
         let mut per_query = 0;
         for iteration in 0..=options.iterations {
-            let (viewer, loader) = request_data(&db, Viewer::anonymous());
+            let viewer = if std::ptr::eq(*query, FEED_PAGE.1) {
+                Viewer {
+                    roles: vec![crate::auth::Role::Integration],
+                    ..Viewer::anonymous()
+                }
+            } else {
+                Viewer::anonymous()
+            };
+            let (viewer, loader) = request_data(&db, viewer);
             let request = async_graphql::Request::new(*query)
                 .variables(Variables::from_json(json!({ "round": round.as_str() })))
                 .data(viewer)
