@@ -377,6 +377,35 @@ impl TestApp {
         )
     }
 
+    /// GETs a path with `Authorization: Bearer <token>` when given, and returns the whole
+    /// response (for downloads).
+    pub async fn download(&self, token: Option<&str>, path: &str) -> Download {
+        let mut request = self.client.get(format!("{}{path}", self.address));
+        if let Some(token) = token {
+            request = request.insert_header(("authorization", format!("Bearer {token}")));
+        }
+        let mut response = request.send().await.expect("request");
+        let body = response
+            .body()
+            .limit(256 * 1024 * 1024)
+            .await
+            .expect("the whole body");
+        Download {
+            status: response.status().as_u16(),
+            headers: response
+                .headers()
+                .iter()
+                .map(|(name, value)| {
+                    (
+                        name.as_str().to_owned(),
+                        value.to_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect(),
+            body: body.to_vec(),
+        }
+    }
+
     /// The global id of the round starting in `first_year`.
     pub async fn round_id(&self, first_year: i32) -> String {
         let data = self
@@ -386,6 +415,37 @@ impl TestApp {
             )
             .await;
         data["round"]["id"].as_str().expect("round id").to_owned()
+    }
+}
+
+/// A whole HTTP response: status, headers (names lower-case) and body bytes.
+#[derive(Clone, Debug)]
+pub struct Download {
+    /// The status code.
+    pub status: u16,
+    /// The headers, in the order received.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Download {
+    /// The first header named `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(found, _)| found.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The body as UTF-8 text.
+    pub fn text(&self) -> &str {
+        std::str::from_utf8(&self.body).expect("a UTF-8 body")
+    }
+
+    /// The body as JSON (for errors).
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("a JSON body")
     }
 }
 

@@ -1,6 +1,7 @@
 //! HTTP routes: `/graphql` (POST queries, GET queries or GraphiQL, WebSocket
-//! subscriptions), `/health`, `/ready`.
+//! subscriptions), `/export/…` (files of a round), `/health`, `/ready`.
 
+mod export;
 mod request_id;
 
 use actix_web::http::header;
@@ -33,11 +34,16 @@ pub fn routes(config: &mut web::ServiceConfig) {
     config
         .route("/graphql", web::post().to(graphql))
         .route("/graphql", web::get().to(graphql_get))
+        .route("/export/catalog", web::get().to(export::catalog))
+        .route(
+            "/export/approved-changes",
+            web::get().to(export::approved_changes),
+        )
         .route("/health", web::get().to(health))
         .route("/ready", web::get().to(ready));
 }
 
-fn error_body(code: &str, message: &str) -> serde_json::Value {
+pub(crate) fn error_body(code: &str, message: &str) -> serde_json::Value {
     json!({ "errors": [{ "message": message, "extensions": { "code": code } }] })
 }
 
@@ -54,7 +60,7 @@ async fn graphql(state: web::Data<AppState>, http: HttpRequest, body: web::Bytes
 
 /// The caller from `Authorization: Bearer …`: none is anonymous; an invalid one is refused
 /// with the reason.
-fn authenticate(state: &AppState, http: &HttpRequest) -> Result<Viewer, String> {
+pub(crate) fn authenticate(state: &AppState, http: &HttpRequest) -> Result<Viewer, String> {
     let Some(header) = http.headers().get(header::AUTHORIZATION) else {
         return Ok(Viewer::anonymous());
     };
@@ -75,7 +81,7 @@ fn authenticate(state: &AppState, http: &HttpRequest) -> Result<Viewer, String> 
 }
 
 /// 401 with a GraphQL error saying why the token was refused, and nothing more.
-fn unauthenticated(why: &str) -> HttpResponse {
+pub(crate) fn unauthenticated(why: &str) -> HttpResponse {
     tracing::info!(%why, "token refused");
     HttpResponse::Unauthorized()
         .insert_header((header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\""))
