@@ -310,6 +310,17 @@ impl TestApp {
         self.token_for("test.user", roles, committees)
     }
 
+    /// As [`TestApp::token`], valid for `seconds` only.
+    pub fn short_token(&self, roles: &[&str], seconds: u64) -> String {
+        let roles: Vec<api::auth::Role> = roles
+            .iter()
+            .map(|name| api::auth::Role::parse(name).expect("a role"))
+            .collect();
+        self.auth
+            .sign("short.lived", "Short Lived", &roles, &[], seconds)
+            .expect("sign")
+    }
+
     /// As [`TestApp::token`], for a given subject (another person).
     pub fn token_for(&self, subject: &str, roles: &[&str], committees: &[&str]) -> String {
         let roles: Vec<api::auth::Role> = roles

@@ -69,6 +69,8 @@ pub struct Viewer {
     pub roles: Vec<Role>,
     /// Committee codes a coordinator works for, normalised (`ØU`).
     pub committees: Vec<String>,
+    /// When the token expires (seconds since 1970); long-lived subscriptions end then.
+    pub expires_at: Option<i64>,
 }
 
 impl Viewer {

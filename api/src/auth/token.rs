@@ -299,6 +299,7 @@ impl AuthConfig {
                 .map(short),
             roles,
             committees,
+            expires_at: claims.get("exp").and_then(Value::as_i64),
         }
     }
 

@@ -55,7 +55,7 @@ impl SubscriptionRoot {
         #[graphql(desc = "Global id of the budget round.")] round: ID,
         #[graphql(desc = "Resume after this sequence (a feed cursor); absent: from now.")]
         after: Option<String>,
-    ) -> Result<impl Stream<Item = ApprovedChange> + use<>> {
+    ) -> Result<impl Stream<Item = Result<ApprovedChange>> + use<>> {
         auth::require_feed_reader(viewer(ctx)?)?;
         let after = after
             .as_deref()
@@ -71,16 +71,21 @@ impl SubscriptionRoot {
         };
         let state = FeedFollower {
             db,
+            expires: Expiry::of(viewer(ctx)?),
             round_id: round.id,
             last,
             wake,
             pending: VecDeque::new(),
         };
         Ok(futures_util::stream::unfold(
-            state,
-            |mut state| async move {
-                let item = state.next().await?;
-                Some((ApprovedChange(item), state))
+            Some(state),
+            |state| async move {
+                let mut state = state?;
+                match state.next().await? {
+                    Ok(item) => Some((Ok(ApprovedChange(item)), Some(state))),
+                    // The last message: the subscription ends after it.
+                    Err(expired) => Some((Err(expired.into()), None)),
+                }
             },
         ))
     }
@@ -96,7 +101,7 @@ impl SubscriptionRoot {
         #[graphql(desc = "Only proposals of this committee (code, any case).")] committee: Option<
             String,
         >,
-    ) -> Result<impl Stream<Item = ProposalChangedEvent> + use<>> {
+    ) -> Result<impl Stream<Item = Result<ProposalChangedEvent>> + use<>> {
         let round_id = round
             .as_ref()
             .map(|id| ids::decode(id, Kind::BudgetRound, &["round"]))
@@ -116,6 +121,7 @@ impl SubscriptionRoot {
         };
         let state = ChangeFollower {
             db,
+            expires: Expiry::of(viewer(ctx)?),
             viewer: viewer(ctx)?.clone(),
             wake: events(ctx)?.subscribe(),
             round_id,
@@ -123,18 +129,56 @@ impl SubscriptionRoot {
             committee_id,
         };
         Ok(futures_util::stream::unfold(
-            state,
-            |mut state| async move {
-                let event = state.next().await?;
-                Some((event, state))
+            Some(state),
+            |state| async move {
+                let mut state = state?;
+                match state.next().await? {
+                    Ok(event) => Some((Ok(event), Some(state))),
+                    Err(expired) => Some((Err(expired.into()), None)),
+                }
             },
         ))
+    }
+}
+
+/// When a subscriber's token expires: its subscriptions end then, with UNAUTHENTICATED, and
+/// it reconnects with a fresh token (resuming the feed from its cursor).
+#[derive(Clone, Copy)]
+struct Expiry(Option<tokio::time::Instant>);
+
+impl Expiry {
+    fn of(viewer: &Viewer) -> Self {
+        Self(viewer.expires_at.map(|exp| {
+            let left = exp.saturating_sub(Utc::now().timestamp()).max(0);
+            tokio::time::Instant::now()
+                + std::time::Duration::from_secs(u64::try_from(left).unwrap_or(0))
+        }))
+    }
+
+    fn passed(self) -> bool {
+        self.0.is_some_and(|at| tokio::time::Instant::now() >= at)
+    }
+
+    /// Waits for `work`, or returns `None` when the token expires first.
+    async fn before<T>(self, work: impl std::future::Future<Output = T>) -> Option<T> {
+        match self.0 {
+            Some(at) => tokio::time::timeout_at(at, work).await.ok(),
+            None => Some(work.await),
+        }
+    }
+
+    fn error() -> ApiError {
+        ApiError::Unauthenticated(
+            "the token expired; reconnect with a fresh token (resume the feed with `after`)"
+                .to_owned(),
+        )
     }
 }
 
 /// Follows a round's feed from `last`: reads what follows, waits for a wake-up, repeats.
 struct FeedFollower {
     db: DatabaseConnection,
+    expires: Expiry,
     round_id: i32,
     last: i64,
     wake: broadcast::Receiver<Event>,
@@ -142,11 +186,15 @@ struct FeedFollower {
 }
 
 impl FeedFollower {
-    /// The next item, or `None` when the server is stopping.
-    async fn next(&mut self) -> Option<approved_change::Model> {
+    /// The next item, an error when the token has expired, or `None` when the server is
+    /// stopping.
+    async fn next(&mut self) -> Option<Result<approved_change::Model, ApiError>> {
         loop {
+            if self.expires.passed() {
+                return Some(Err(Expiry::error()));
+            }
             if let Some(item) = self.pending.pop_front() {
-                return Some(item);
+                return Some(Ok(item));
             }
             match feed::page(&self.db, self.round_id, self.last, 100).await {
                 Ok(items) if !items.is_empty() => {
@@ -160,7 +208,7 @@ impl FeedFollower {
                 }
             }
             // Wait for a notification about this round, a resync, or the poll interval.
-            let woken = tokio::time::timeout(FEED_POLL, async {
+            let wait = tokio::time::timeout(FEED_POLL, async {
                 loop {
                     match self.wake.recv().await {
                         Ok(Event::Feed { round_id, .. }) if round_id == self.round_id => {
@@ -171,10 +219,11 @@ impl FeedFollower {
                         Err(RecvError::Closed) => return false,
                     }
                 }
-            })
-            .await;
-            if woken == Ok(false) {
-                return None;
+            });
+            match self.expires.before(wait).await {
+                None => return Some(Err(Expiry::error())),
+                Some(Ok(false)) => return None,
+                Some(_) => {}
             }
         }
     }
@@ -183,6 +232,7 @@ impl FeedFollower {
 /// Follows proposal changes for one subscriber.
 struct ChangeFollower {
     db: DatabaseConnection,
+    expires: Expiry,
     viewer: Viewer,
     wake: broadcast::Receiver<Event>,
     round_id: Option<i32>,
@@ -191,10 +241,14 @@ struct ChangeFollower {
 }
 
 impl ChangeFollower {
-    /// The next change this subscriber may see, or `None` when the server is stopping.
-    async fn next(&mut self) -> Option<ProposalChangedEvent> {
+    /// The next change this subscriber may see, an error when the token has expired, or
+    /// `None` when the server is stopping.
+    async fn next(&mut self) -> Option<Result<ProposalChangedEvent, ApiError>> {
         loop {
-            let event = match self.wake.recv().await {
+            let Some(received) = self.expires.before(self.wake.recv()).await else {
+                return Some(Err(Expiry::error()));
+            };
+            let event = match received {
                 Ok(event) => event,
                 // Missed changes cannot be replayed; the subscriber re-reads when it matters.
                 Err(RecvError::Lagged(missed)) => {
@@ -226,13 +280,13 @@ impl ChangeFollower {
                 .await
             {
                 Ok(Some(proposal)) => {
-                    return Some(ProposalChangedEvent {
+                    return Some(Ok(ProposalChangedEvent {
                         proposal_id: ids::encode(Kind::Proposal, proposal_id),
                         version,
                         changes,
                         at,
                         proposal: proposal.map(Proposal),
-                    });
+                    }));
                 }
                 Ok(None) => {}
                 Err(error) => {

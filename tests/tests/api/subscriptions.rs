@@ -268,3 +268,36 @@ async fn subscriptions_check_the_token_in_connection_init() {
     let (_, accepted) = app.websocket(json!({ "token": reader })).await;
     assert_eq!(accepted["type"], "connection_ack");
 }
+
+#[actix_web::test]
+async fn a_subscription_ends_when_its_token_expires() {
+    let app = TestApp::spawn().await;
+    let round = app.round_id(2023).await;
+    let token = app.short_token(&["integration"], 2);
+    let mut socket = app.subscriber(Some(&token)).await;
+    socket
+        .subscribe("feed", FEED, json!({ "round": round }))
+        .await;
+    socket
+        .subscribe("changes", CHANGES, json!({ "round": round }))
+        .await;
+    let mut ended = Vec::new();
+    while let Some(message) = socket.next(Duration::from_secs(6)).await {
+        match message["type"].as_str() {
+            Some("next") => {
+                assert_eq!(
+                    error_code(&message["payload"]),
+                    "UNAUTHENTICATED",
+                    "{message}"
+                );
+            }
+            Some("complete") => ended.push(message["id"].as_str().unwrap().to_owned()),
+            _ => panic!("unexpected {message}"),
+        }
+        if ended.len() == 2 {
+            break;
+        }
+    }
+    ended.sort();
+    assert_eq!(ended, ["changes", "feed"], "both end with the token");
+}
