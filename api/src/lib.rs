@@ -59,6 +59,9 @@ pub fn serve(
         db,
         graphiql: config.graphiql,
         auth: config.auth.clone(),
+        exports: std::sync::Arc::new(tokio::sync::Semaphore::new(
+            http::CONCURRENT_SNAPSHOT_EXPORTS,
+        )),
     });
     let max_body = config.max_body_bytes;
     let server = HttpServer::new(move || {

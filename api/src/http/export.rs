@@ -97,7 +97,11 @@ pub(crate) async fn catalog(state: web::Data<AppState>, http: HttpRequest) -> Ht
         Ok(viewer) => viewer,
         Err(why) => return unauthenticated(&why),
     };
-    match start_catalog(&state.db, &viewer, http.query_string()).await {
+    // Waits while the other exports stream; closed never (the semaphore lives with the state).
+    let Ok(permit) = state.exports.clone().acquire_owned().await else {
+        return error_response(&ApiError::Internal);
+    };
+    match start_catalog(&state.db, &viewer, http.query_string(), permit).await {
         Ok(response) => response,
         Err(error) => error_response(&error),
     }
@@ -424,6 +428,7 @@ async fn start_catalog(
     db: &DatabaseConnection,
     viewer: &Viewer,
     query: &str,
+    permit: tokio::sync::OwnedSemaphorePermit,
 ) -> ApiResult<HttpResponse> {
     auth::require_feed_reader(viewer)?;
     let params = Params::parse(query, &["round", "format", "dialect"])?;
@@ -456,6 +461,7 @@ async fn start_catalog(
         columns: CATALOG_COLUMNS,
     };
     let export = CatalogExport {
+        _permit: permit,
         txn: Some(txn),
         condition,
         round_name: round.name.clone(),
@@ -480,6 +486,8 @@ async fn start_catalog(
 
 /// A catalog export under way.
 struct CatalogExport {
+    /// Its turn among the concurrent exports, given back when the export ends.
+    _permit: tokio::sync::OwnedSemaphorePermit,
     /// The snapshot; `None` once the export has ended.
     txn: Option<DatabaseTransaction>,
     /// The proposals of the round the caller may see.

@@ -27,7 +27,13 @@ pub struct AppState {
     pub graphiql: bool,
     /// How tokens are verified.
     pub auth: AuthConfig,
+    /// Catalog exports hold a connection and a snapshot while they stream: this bounds how
+    /// many run at once (more wait their turn), so downloads cannot drain the pool.
+    pub exports: std::sync::Arc<tokio::sync::Semaphore>,
 }
+
+/// How many catalog exports stream at once per server.
+pub const CONCURRENT_SNAPSHOT_EXPORTS: usize = 4;
 
 /// Routes of the app.
 pub fn routes(config: &mut web::ServiceConfig) {
