@@ -50,12 +50,11 @@ pub enum ProposalChangeKind {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(tag = "t", rename_all = "snake_case")]
 pub enum Event {
-    /// Items were appended to a round's feed, up to `last_sequence`.
+    /// Items may have been appended to a round's feed (subscribers read what follows their
+    /// last sequence).
     Feed {
         /// The round.
         round_id: i32,
-        /// The last sequence appended.
-        last_sequence: i64,
     },
     /// A proposal changed.
     Proposal {
@@ -96,14 +95,18 @@ impl Event {
         }
     }
 
-    /// Items appended to the feed, if any.
-    pub fn feed(items: &[entity::approved_change::Model]) -> Option<Self> {
-        items.last().map(|last| Self::Feed {
-            round_id: last.round_id,
-            last_sequence: last.sequence,
-        })
+    /// The feed of the round of `row` may grow.
+    pub fn feed(row: &entity::proposal::Model) -> Self {
+        Self::Feed {
+            round_id: row.round_id,
+        }
     }
 }
+
+/// Events announced in a transaction, for delivery after its commit where the database does
+/// not deliver them itself.
+#[must_use = "commit the transaction with Events::commit"]
+pub struct Announced(Vec<Event>);
 
 struct Inner {
     sender: broadcast::Sender<Event>,
@@ -148,32 +151,55 @@ impl Events {
         let _ = self.inner.sender.send(event);
     }
 
-    /// Commits `txn` and announces `events` to every replica: as NOTIFY inside the
-    /// transaction on PostgreSQL (delivered at commit, only if it commits), to this process
-    /// after the commit on SQLite.
-    pub async fn commit(&self, txn: DatabaseTransaction, events: Vec<Event>) -> ApiResult<()> {
+    /// Announces `events` as part of `txn`, to be delivered when it commits: on PostgreSQL a
+    /// NOTIFY now, in the transaction (PostgreSQL delivers it at commit, only if it
+    /// commits); on SQLite held for [`Events::commit`]. Announce before taking feed
+    /// sequences, so the feed counter stays locked as briefly as possible.
+    pub async fn announce(
+        &self,
+        txn: &DatabaseTransaction,
+        events: Vec<Event>,
+    ) -> ApiResult<Announced> {
         let backend = txn.get_database_backend();
-        if backend == DbBackend::Postgres {
-            for event in &events {
-                let payload = serde_json::to_string(event).map_err(|error| {
-                    tracing::error!(%error, "cannot encode a notification");
-                    crate::error::ApiError::Internal
-                })?;
-                txn.execute_raw(Statement::from_sql_and_values(
-                    backend,
-                    "SELECT pg_notify($1, $2)",
-                    [CHANNEL.into(), payload.into()],
-                ))
-                .await?;
-            }
-            txn.commit().await?;
-        } else {
-            txn.commit().await?;
-            for event in events {
-                self.deliver(event);
-            }
+        if backend != DbBackend::Postgres || events.is_empty() {
+            return Ok(Announced(events));
+        }
+        let mut values: Vec<sea_orm::Value> = vec![CHANNEL.into()];
+        let mut calls = Vec::new();
+        for event in &events {
+            let payload = serde_json::to_string(event).map_err(|error| {
+                tracing::error!(%error, "cannot encode a notification");
+                crate::error::ApiError::Internal
+            })?;
+            values.push(payload.into());
+            calls.push(format!("pg_notify($1, ${})", values.len()));
+        }
+        txn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            format!("SELECT {}", calls.join(", ")),
+            values,
+        ))
+        .await?;
+        Ok(Announced(Vec::new()))
+    }
+
+    /// Commits `txn` and delivers what was announced in it.
+    pub async fn commit(&self, txn: DatabaseTransaction, announced: Announced) -> ApiResult<()> {
+        txn.commit().await?;
+        for event in announced.0 {
+            self.deliver(event);
         }
         Ok(())
+    }
+
+    /// Announces `events` and commits `txn` (for writes that book nothing in the feed).
+    pub async fn announce_and_commit(
+        &self,
+        txn: DatabaseTransaction,
+        events: Vec<Event>,
+    ) -> ApiResult<()> {
+        let announced = self.announce(&txn, events).await?;
+        self.commit(txn, announced).await
     }
 
     /// On PostgreSQL, listens for the notifications of every replica and hands them to
@@ -218,6 +244,7 @@ async fn listen(
         channel = CHANNEL,
         "listening for changes from every replica"
     );
+    let mut backoff = Duration::from_secs(1);
     loop {
         // Cancelled only when the server stops.
         let received = tokio::select! {
@@ -225,20 +252,29 @@ async fn listen(
             received = listener.try_recv() => received,
         };
         match received {
-            Ok(Some(notification)) => match serde_json::from_str::<Event>(notification.payload()) {
-                Ok(event) => deliver(event),
-                Err(error) => tracing::warn!(%error, "an unreadable notification"),
-            },
+            Ok(Some(notification)) => {
+                backoff = Duration::from_secs(1);
+                match serde_json::from_str::<Event>(notification.payload()) {
+                    Ok(event) => deliver(event),
+                    Err(error) => tracing::warn!(%error, "an unreadable notification"),
+                }
+            }
             // The connection was lost; the next try_recv reconnects. What was sent meanwhile
             // is lost: tell subscribers to look again.
             Ok(None) => {
                 tracing::warn!("the change listener lost its connection; reconnecting");
                 deliver(Event::Resync);
             }
+            Err(sea_orm::sqlx::Error::PoolClosed) => return,
             Err(error) => {
-                tracing::warn!(%error, "the change listener failed; retrying");
+                tracing::warn!(%error, ?backoff, "the change listener failed; retrying");
+                tokio::select! {
+                    _ = stopped.changed() => return,
+                    () = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(30));
                 deliver(Event::Resync);
-                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
             }
         }
     }

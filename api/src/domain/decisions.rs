@@ -201,23 +201,30 @@ pub async fn record(
         now,
     )
     .await?;
-    let booked = feed::reconcile(
-        &txn,
-        &[proposal_id],
-        &feed::Booking {
-            decision_id: Some(saved.id),
-            reason: Some(&reason),
-            recorded_by: viewer.name.clone().or(viewer.subject.clone()),
-            at: now,
-        },
-    )
-    .await?;
     let mut changes = vec![ProposalChangeKind::Decision];
     if status != target.status {
         changes.push(ProposalChangeKind::Status);
     }
-    let mut announced = vec![Event::proposal(&updated, &changes, now)];
-    announced.extend(Event::feed(&booked));
+    let mut announce = vec![Event::proposal(&updated, &changes, now)];
+    let books = status == ProposalStatus::Approved || target.status == ProposalStatus::Approved;
+    if books {
+        announce.push(Event::feed(&updated));
+    }
+    let announced = events.announce(&txn, announce).await?;
+    if books {
+        // Last before commit: the feed counter stays locked until then.
+        feed::reconcile(
+            &txn,
+            &[proposal_id],
+            &feed::Booking {
+                decision_id: Some(saved.id),
+                reason: Some(&reason),
+                recorded_by: viewer.name.clone().or(viewer.subject.clone()),
+                at: now,
+            },
+        )
+        .await?;
+    }
     events.commit(txn, announced).await?;
     Ok(Written::Done(updated))
 }

@@ -330,7 +330,7 @@ async fn ensure_policy_area(
 }
 
 async fn ensure_sheet(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + sea_orm::TransactionTrait<Transaction = sea_orm::DatabaseTransaction>),
     round: &budget_round::Model,
     sheet: &ProposalSheet,
 ) -> ApiResult<()> {

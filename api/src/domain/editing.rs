@@ -682,7 +682,7 @@ pub async fn create(
     )
     .await?;
     let changed = Event::proposal(&created, &[ProposalChangeKind::Created], now);
-    events.commit(txn, vec![changed]).await?;
+    events.announce_and_commit(txn, vec![changed]).await?;
     Ok(Written::Done(created))
 }
 
@@ -856,11 +856,20 @@ pub async fn update(
         now,
     )
     .await?;
-    let mut booked = Vec::new();
-    if target.status == ProposalStatus::Approved {
+    let books = target.status == ProposalStatus::Approved;
+    let mut announce = vec![Event::proposal(
+        &updated,
+        &[ProposalChangeKind::Content],
+        now,
+    )];
+    if books {
+        announce.push(Event::feed(&updated));
+    }
+    let announced = events.announce(&txn, announce).await?;
+    if books {
         // A change of an approved proposal's lines (or policy area, or expense type) is
-        // booked as compensating items.
-        booked = feed::reconcile(
+        // booked as compensating items; last before commit, as the counter stays locked.
+        feed::reconcile(
             &txn,
             &[id],
             &feed::Booking {
@@ -874,12 +883,6 @@ pub async fn update(
         )
         .await?;
     }
-    let mut announced = vec![Event::proposal(
-        &updated,
-        &[ProposalChangeKind::Content],
-        now,
-    )];
-    announced.extend(Event::feed(&booked));
     events.commit(txn, announced).await?;
     Ok(Written::Done(updated))
 }
@@ -1022,27 +1025,10 @@ pub async fn transition(
         now,
     )
     .await?;
-    let mut booked = Vec::new();
-    if target.status == ProposalStatus::Approved || to == ProposalStatus::Approved {
-        booked = feed::reconcile(
-            &txn,
-            &[id],
-            &feed::Booking {
-                decision_id: None,
-                reason,
-                recorded_by: viewer.name.clone().or(viewer.subject.clone()),
-                at: now,
-            },
-        )
-        .await?;
-    }
-    let mut announced = vec![Event::proposal(
-        &updated,
-        &[ProposalChangeKind::Status],
-        now,
-    )];
-    announced.extend(Event::feed(&booked));
-    events.commit(txn, announced).await?;
+    // No workflow step reaches or leaves Approved (decisions do), so nothing is booked.
+    debug_assert!(target.status != ProposalStatus::Approved && to != ProposalStatus::Approved);
+    let changed = Event::proposal(&updated, &[ProposalChangeKind::Status], now);
+    events.announce_and_commit(txn, vec![changed]).await?;
     Ok(Written::Done(updated))
 }
 
@@ -1097,6 +1083,6 @@ pub async fn delete(
     let mut gone = target.row.clone();
     gone.version = 0;
     let changed = Event::proposal(&gone, &[ProposalChangeKind::Deleted], Utc::now());
-    events.commit(txn, vec![changed]).await?;
+    events.announce_and_commit(txn, vec![changed]).await?;
     Ok(id)
 }

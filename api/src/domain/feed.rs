@@ -19,8 +19,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use crate::domain::model::{BudgetLineKind, ChangeEntry, ProposalStatus};
@@ -58,7 +58,8 @@ struct Key {
     expense_type: String,
 }
 
-fn kind_position(kind: &str) -> usize {
+/// The place of a stored line kind in display order (unknown kinds last).
+pub fn kind_position(kind: &str) -> usize {
     BudgetLineKind::ALL
         .iter()
         .position(|k| k.as_str() == kind)
@@ -71,7 +72,7 @@ fn kind_position(kind: &str) -> usize {
 /// proposal's row has been updated (its lock serialises writers of one proposal), as the
 /// last statement before commit (the counter's lock is held until then).
 pub async fn reconcile(
-    txn: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
     proposal_ids: &[i32],
     booking: &Booking<'_>,
 ) -> ApiResult<Vec<approved_change::Model>> {
@@ -284,13 +285,7 @@ pub async fn page(
     after: i64,
     limit: u64,
 ) -> ApiResult<Vec<approved_change::Model>> {
-    Ok(approved_change::Entity::find()
-        .filter(approved_change::Column::RoundId.eq(round_id))
-        .filter(approved_change::Column::Sequence.gt(after))
-        .order_by_asc(approved_change::Column::Sequence)
-        .limit(limit)
-        .all(db)
-        .await?)
+    window(db, round_id, after, i64::MAX, limit).await
 }
 
 /// The items of a round after `after`, up to and including `up_to`, at most `limit`: a

@@ -100,7 +100,7 @@ pub async fn add(
     .exec_with_returning(&txn)
     .await?;
     let changed = Event::proposal(&row, &[ProposalChangeKind::Remarks], now);
-    events.commit(txn, vec![changed]).await?;
+    events.announce_and_commit(txn, vec![changed]).await?;
     Ok(Written::Done(Remark {
         remark,
         versions: vec![version],
@@ -179,7 +179,7 @@ pub async fn edit(
         .cloned()
         .ok_or(ApiError::Internal)?;
     let changed = Event::proposal(&row, &[ProposalChangeKind::Remarks], now);
-    events.commit(txn, vec![changed]).await?;
+    events.announce_and_commit(txn, vec![changed]).await?;
     Ok(Written::Done(found))
 }
 

@@ -125,7 +125,7 @@ fn ore(value: Decimal, field: &[&str]) -> ApiResult<i64> {
 /// Inserts a sheet into a round and returns the new proposal. Call inside a transaction:
 /// on an error part of it may have been written.
 pub async fn insert(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + sea_orm::TransactionTrait<Transaction = sea_orm::DatabaseTransaction>),
     round: &budget_round::Model,
     sheet: &ProposalSheet,
 ) -> ApiResult<proposal::Model> {
@@ -328,8 +328,11 @@ pub async fn insert(
     )
     .await?;
     if status == ProposalStatus::Approved {
+        // Booked in a transaction of its own (a savepoint inside a caller's): the feed
+        // counter must stay locked until the items commit.
+        let booking = db.begin().await?;
         crate::domain::feed::reconcile(
-            db,
+            &booking,
             &[inserted.id],
             &crate::domain::feed::Booking {
                 decision_id: None,
@@ -339,6 +342,7 @@ pub async fn insert(
             },
         )
         .await?;
+        sea_orm::TransactionSession::commit(booking).await?;
     }
     Ok(inserted)
 }

@@ -4,7 +4,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    TransactionSession, TransactionTrait,
+    TransactionTrait,
 };
 
 use crate::domain::demo::ensure_round;
@@ -50,7 +50,7 @@ pub struct Generated {
 /// Creates (or fills) the round starting in `first_year` with `count` proposals spread over
 /// all committees. Requires the committees (load the demo data first).
 pub async fn generate(
-    db: &(impl TransactionTrait + ConnectionTrait),
+    db: &(impl TransactionTrait<Transaction = sea_orm::DatabaseTransaction> + ConnectionTrait),
     first_year: i32,
     count: usize,
     seed: u64,
@@ -90,6 +90,7 @@ pub async fn generate(
 
     let batch_size = 200;
     let mut created = 0;
+    let mut approved = Vec::new();
     while created < count {
         let this_batch = batch_size.min(count - created);
         let mut rows = Vec::with_capacity(this_batch);
@@ -233,15 +234,20 @@ pub async fn generate(
                 .exec(&txn)
                 .await?;
         }
-        // The approved ones are booked in the approved-changes feed, as a decision would.
-        let approved: Vec<i32> = inserted
-            .iter()
-            .filter(|saved| saved.status == ProposalStatus::Approved.as_str())
-            .map(|saved| saved.id)
-            .collect();
+        approved.extend(
+            inserted
+                .iter()
+                .filter(|saved| saved.status == ProposalStatus::Approved.as_str())
+                .map(|saved| saved.id),
+        );
+        created += this_batch;
+    }
+    // The approved ones are booked in the approved-changes feed, as a decision would: once,
+    // last, so the feed counter is locked only until the commit.
+    for ids in approved.chunks(5_000) {
         crate::domain::feed::reconcile(
             &txn,
-            &approved,
+            ids,
             &crate::domain::feed::Booking {
                 decision_id: None,
                 reason: Some("Syntetisk godkendelse"),
@@ -250,7 +256,6 @@ pub async fn generate(
             },
         )
         .await?;
-        created += this_batch;
     }
     txn.commit().await?;
     // Fresh statistics after a bulk load, or PostgreSQL plans for empty tables (measured:

@@ -315,11 +315,15 @@ impl ChangeFollower {
                     .unwrap_or_default(),
             )
         };
+        // Visible as it was when it changed (a subscriber that is behind must not learn of
+        // a draft's change once the proposal is published) and as it is now.
+        let code = code().await?;
+        let then = ProposalStatus::parse(status).unwrap_or(ProposalStatus::Draft);
+        if !auth::can_view_proposal(&self.viewer, then, &code) {
+            return Ok(None);
+        }
         if changes.contains(&ProposalChangeKind::Deleted) {
-            let status = ProposalStatus::parse(status).unwrap_or(ProposalStatus::Draft);
-            return Ok(
-                auth::can_view_proposal(&self.viewer, status, &code().await?).then_some(None),
-            );
+            return Ok(Some(None));
         }
         let Some(found) = proposal::by_ids(&self.db, &self.viewer, &[proposal_id])
             .await?
@@ -333,7 +337,7 @@ impl ChangeFollower {
                 .await?
                 .and_then(|round| RoundPhase::parse(&round.phase))
                 .unwrap_or(RoundPhase::Preparation);
-            if !auth::can_view_hu_remarks(&self.viewer, phase, &code().await?) {
+            if !auth::can_view_hu_remarks(&self.viewer, phase, &code) {
                 return Ok(None);
             }
         }

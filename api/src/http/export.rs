@@ -381,13 +381,6 @@ fn csv_text(line: &mut String, text: &str, separator: char, excel_da: bool) {
     }
 }
 
-fn kind_position(kind: &str) -> usize {
-    BudgetLineKind::ALL
-        .iter()
-        .position(|k| k.as_str() == kind)
-        .unwrap_or(usize::MAX)
-}
-
 /// Names of the policy areas among `ids`.
 async fn policy_area_names(
     db: &impl ConnectionTrait,
@@ -414,11 +407,16 @@ async fn policy_area_names(
 /// Begins the read transaction of a catalog export: one snapshot for the whole file.
 async fn begin_snapshot(db: &DatabaseConnection) -> ApiResult<DatabaseTransaction> {
     Ok(if db.get_database_backend() == DbBackend::Postgres {
-        db.begin_with_config(
-            Some(IsolationLevel::RepeatableRead),
-            Some(AccessMode::ReadOnly),
-        )
-        .await?
+        let txn = db
+            .begin_with_config(
+                Some(IsolationLevel::RepeatableRead),
+                Some(AccessMode::ReadOnly),
+            )
+            .await?;
+        // A client that stops reading must not hold the snapshot (and vacuum) forever.
+        txn.execute_unprepared("SET LOCAL idle_in_transaction_session_timeout = '10min'")
+            .await?;
+        txn
     } else {
         db.begin().await?
     })
@@ -593,7 +591,13 @@ impl CatalogExport {
             let Some(lines) = lines_of.get_mut(&found.id) else {
                 continue;
             };
-            lines.sort_by_key(|line| (line.year, kind_position(&line.kind), line.id));
+            lines.sort_by_key(|line| {
+                (
+                    line.year,
+                    crate::domain::feed::kind_position(&line.kind),
+                    line.id,
+                )
+            });
             let mut net: HashMap<i32, i128> = HashMap::new();
             for line in lines.iter() {
                 *net.entry(line.year).or_default() += i128::from(line.amount_ore);

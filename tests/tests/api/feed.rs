@@ -191,17 +191,61 @@ async fn an_approval_books_its_lines_and_corrections_and_reversals_compensate() 
     .await;
     assert_eq!(all_items(&app, &integration, &round, 100).await.len(), 5);
 
+    // Moved to a policy area: what was booked without one moves there (the four keys are
+    // cancelled and booked again); the amounts per year and kind stay as they are.
+    let area = app
+        .data(r#"{ policyAreas(committee: "SU") { id name } }"#, json!({}))
+        .await["policyAreas"][0]
+        .clone();
+    app.data_as(
+        Some(&admin),
+        UPDATE,
+        json!({ "id": id, "v": 5, "input": { "policyArea": area["id"] } }),
+    )
+    .await;
+    let feed_with_area = r#"query($round: ID!) { approvedChanges(round: $round) { edges { node { entry amount policyArea { name } } } } }"#;
+    let moved = app
+        .data_as(
+            Some(&integration),
+            feed_with_area,
+            json!({ "round": round }),
+        )
+        .await["approvedChanges"]["edges"]
+        .as_array()
+        .unwrap()[5..]
+        .to_vec();
+    assert_eq!(moved.len(), 8);
+    let (out, into): (Vec<&Value>, Vec<&Value>) = moved
+        .iter()
+        .partition(|e| e["node"]["policyArea"].is_null());
+    assert_eq!((out.len(), into.len()), (4, 4));
+    assert!(
+        into.iter()
+            .all(|e| e["node"]["policyArea"]["name"] == area["name"])
+    );
+    assert!(moved.iter().all(|e| e["node"]["entry"] == "CORRECTION"));
+    let after_move = all_items(&app, &integration, &round, 100).await;
+    assert_eq!(booked(&after_move), lines(&app, &admin, &id).await);
+
     // Overturned: a rejecting decision reverses everything that was booked.
     let reject = json!({ "body": "BR", "decidedOn": "2022-10-25", "outcome": "REJECTED", "text": "Forslaget genoptaget og afvist." });
     app.data_as(
         Some(&admin),
         DECIDE,
-        json!({ "id": id, "v": 5, "input": reject }),
+        json!({ "id": id, "v": 6, "input": reject }),
     )
     .await;
     let after_reversal = all_items(&app, &integration, &round, 100).await;
-    // Four keys are booked after the correction; each is cancelled.
-    assert_eq!(entries(&after_reversal[5..]), ["REVERSAL"; 4]);
+    // Four keys are booked after the move; each is cancelled.
+    assert_eq!(entries(&after_reversal[13..]), ["REVERSAL"; 4]);
+    // The integration no longer sees the rejected proposal, nor its decisions; the budget
+    // office sees which decision reversed the items.
+    assert!(after_reversal.iter().all(|i| i["decision"].is_null()));
+    let for_admin = all_items(&app, &admin, &round, 100).await;
+    assert_eq!(
+        for_admin[13]["decision"],
+        json!({ "body": "BR", "outcome": "REJECTED" })
+    );
     assert!(
         booked(&after_reversal).is_empty(),
         "nothing is approved now, so nothing is booked: {after_reversal:#?}"
@@ -218,11 +262,11 @@ async fn an_approval_books_its_lines_and_corrections_and_reversals_compensate() 
     app.data_as(
         Some(&admin),
         DECIDE,
-        json!({ "id": id, "v": 6, "input": approval() }),
+        json!({ "id": id, "v": 7, "input": approval() }),
     )
     .await;
     let again = all_items(&app, &integration, &round, 100).await;
-    assert_eq!(entries(&again[9..]), ["APPROVAL"; 4]);
+    assert_eq!(entries(&again[17..]), ["APPROVAL"; 4]);
     assert_eq!(booked(&again), lines(&app, &admin, &id).await);
     let sequences: Vec<i64> = again
         .iter()

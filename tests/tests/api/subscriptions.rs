@@ -221,7 +221,35 @@ async fn a_change_committed_on_one_replica_reaches_subscribers_of_another() {
     changes
         .subscribe("changes", CHANGES, json!({ "round": round }))
         .await;
-    assert_eq!(feed.next_data(QUIET).await, None);
+    // The replica LISTENs from a task of its own: wait until a change made through the
+    // first server arrives (a draft's, which the reader and the integration do not see).
+    let mut office = other.subscriber(Some(&admin)).await;
+    office
+        .subscribe("changes", CHANGES, json!({ "round": round }))
+        .await;
+    let draft = app
+        .data_as(
+            Some(&admin),
+            r#"query($round: ID!) { proposal(round: $round, number: "ÆSU01") { id version } }"#,
+            json!({ "round": round }),
+        )
+        .await["proposal"]
+        .clone();
+    let mut listening = false;
+    let first_version = draft["version"].as_i64().unwrap();
+    for (version, attempt) in (first_version..).zip(0..20) {
+        app.data_as(
+            Some(&admin),
+            UPDATE,
+            json!({ "id": draft["id"], "v": version, "input": { "title": format!("Kladde {attempt}") } }),
+        )
+        .await;
+        if office.next_data(Duration::from_millis(500)).await.is_some() {
+            listening = true;
+            break;
+        }
+    }
+    assert!(listening, "the replica listens");
 
     // Approved through the first server ...
     approve(&app, &admin, &proposal).await;

@@ -123,12 +123,21 @@ impl ApprovedChange {
         self.0.price_level_year
     }
 
-    /// The decision that caused the item; null for corrections by the budget office.
+    /// The decision that caused the item; null for corrections by the budget office, and
+    /// when you may not see the proposal now (as its decisions are read through it).
     async fn decision(&self, ctx: &Context<'_>) -> Result<Option<Decision>> {
         let Some(decision_id) = self.0.decision_id else {
             return Ok(None);
         };
-        Ok(loader(ctx)?
+        let loader = loader(ctx)?;
+        if loader
+            .load_one(ProposalById(self.0.proposal_id))
+            .await?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        Ok(loader
             .load_one(DecisionsOf(self.0.proposal_id))
             .await?
             .unwrap_or_default()
