@@ -205,27 +205,15 @@ pub async fn record(
     if status != target.status {
         changes.push(ProposalChangeKind::Status);
     }
-    let mut announce = vec![Event::proposal(&updated, &changes, now)];
     let books = status == ProposalStatus::Approved || target.status == ProposalStatus::Approved;
-    if books {
-        announce.push(Event::feed(&updated));
-    }
-    let announced = events.announce(&txn, announce).await?;
-    if books {
-        // Last before commit: the feed counter stays locked until then.
-        feed::reconcile(
-            &txn,
-            &[proposal_id],
-            &feed::Booking {
-                decision_id: Some(saved.id),
-                reason: Some(&reason),
-                recorded_by: viewer.name.clone().or(viewer.subject.clone()),
-                at: now,
-            },
-        )
-        .await?;
-    }
-    events.commit(txn, announced).await?;
+    let booking = books.then(|| feed::Booking {
+        decision_id: Some(saved.id),
+        reason: Some(&reason),
+        recorded_by: viewer.name.clone().or(viewer.subject.clone()),
+        at: now,
+    });
+    let changed = Event::proposal(&updated, &changes, now);
+    feed::commit_booking(txn, events, &updated, vec![changed], booking).await?;
     Ok(Written::Done(updated))
 }
 

@@ -856,34 +856,18 @@ pub async fn update(
         now,
     )
     .await?;
-    let books = target.status == ProposalStatus::Approved;
-    let mut announce = vec![Event::proposal(
-        &updated,
-        &[ProposalChangeKind::Content],
-        now,
-    )];
-    if books {
-        announce.push(Event::feed(&updated));
-    }
-    let announced = events.announce(&txn, announce).await?;
-    if books {
-        // A change of an approved proposal's lines (or policy area, or expense type) is
-        // booked as compensating items; last before commit, as the counter stays locked.
-        feed::reconcile(
-            &txn,
-            &[id],
-            &feed::Booking {
-                decision_id: None,
-                reason: reason
-                    .map(str::trim)
-                    .or(Some("Rettelse af et godkendt forslag")),
-                recorded_by: viewer.name.clone().or(viewer.subject.clone()),
-                at: now,
-            },
-        )
-        .await?;
-    }
-    events.commit(txn, announced).await?;
+    // A change of an approved proposal's lines (or policy area, or expense type) is booked
+    // as compensating items.
+    let booking = (target.status == ProposalStatus::Approved).then(|| feed::Booking {
+        decision_id: None,
+        reason: reason
+            .map(str::trim)
+            .or(Some("Rettelse af et godkendt forslag")),
+        recorded_by: viewer.name.clone().or(viewer.subject.clone()),
+        at: now,
+    });
+    let changed = Event::proposal(&updated, &[ProposalChangeKind::Content], now);
+    feed::commit_booking(txn, events, &updated, vec![changed], booking).await?;
     Ok(Written::Done(updated))
 }
 

@@ -25,6 +25,7 @@ use sea_orm::{
 
 use crate::domain::model::{BudgetLineKind, ChangeEntry, ProposalStatus};
 use crate::error::{ApiError, ApiResult};
+use crate::events::{Event, Events};
 use entity::{approved_change, budget_line, budget_round, committee, feed_counter, proposal};
 
 /// The largest page of the feed a client may ask for.
@@ -256,6 +257,26 @@ pub async fn reconcile(
         .await?;
     }
     Ok(items)
+}
+
+/// Commits a write to `row`: announces `announce`, and when `booking` is given (the write
+/// may change what is approved) also the feed of its round, then books what is approved
+/// now for `row` (the counter's lock is taken last, just before the commit).
+pub async fn commit_booking(
+    txn: DatabaseTransaction,
+    events: &Events,
+    row: &proposal::Model,
+    mut announce: Vec<Event>,
+    booking: Option<Booking<'_>>,
+) -> ApiResult<()> {
+    if booking.is_some() {
+        announce.push(Event::feed(row));
+    }
+    let announced = events.announce(&txn, announce).await?;
+    if let Some(booking) = booking {
+        reconcile(&txn, &[row.id], &booking).await?;
+    }
+    events.commit(txn, announced).await
 }
 
 /// Takes `count` sequence numbers from the counter and returns the first. The counter row
