@@ -1009,10 +1009,17 @@ pub async fn transition(
         now,
     )
     .await?;
-    // No workflow step reaches or leaves Approved (decisions do), so nothing is booked.
-    debug_assert!(target.status != ProposalStatus::Approved && to != ProposalStatus::Approved);
+    // No workflow step reaches or leaves Approved today (decisions do); should one, the
+    // feed follows.
+    let booking = (target.status == ProposalStatus::Approved || to == ProposalStatus::Approved)
+        .then(|| feed::Booking {
+            decision_id: None,
+            reason,
+            recorded_by: viewer.name.clone().or(viewer.subject.clone()),
+            at: now,
+        });
     let changed = Event::proposal(&updated, &[ProposalChangeKind::Status], now);
-    events.announce_and_commit(txn, vec![changed]).await?;
+    feed::commit_booking(txn, events, &updated, vec![changed], booking).await?;
     Ok(Written::Done(updated))
 }
 
