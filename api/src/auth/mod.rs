@@ -79,6 +79,11 @@ impl Viewer {
         Self::default()
     }
 
+    /// Who a record says acted: the display name, else the subject.
+    pub fn recorded_as(&self) -> Option<String> {
+        self.name.clone().or_else(|| self.subject.clone())
+    }
+
     /// Whether the caller has `role`.
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)

@@ -143,7 +143,7 @@ pub async fn record(
         decided_on: Set(input.decided_on),
         outcome: Set(input.outcome.as_str().to_owned()),
         text: Set(input.text.trim().to_owned()),
-        recorded_by: Set(viewer.name.clone().or(viewer.subject.clone())),
+        recorded_by: Set(viewer.recorded_as()),
         recorded_at: Set(now),
         ..Default::default()
     })
@@ -209,7 +209,7 @@ pub async fn record(
     let booking = books.then(|| feed::Booking {
         decision_id: Some(saved.id),
         reason: Some(&reason),
-        recorded_by: viewer.name.clone().or(viewer.subject.clone()),
+        recorded_by: viewer.recorded_as(),
         at: now,
     });
     let changed = Event::proposal(&updated, &changes, now);

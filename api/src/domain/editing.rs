@@ -863,7 +863,7 @@ pub async fn update(
         reason: reason
             .map(str::trim)
             .or(Some("Rettelse af et godkendt forslag")),
-        recorded_by: viewer.name.clone().or(viewer.subject.clone()),
+        recorded_by: viewer.recorded_as(),
         at: now,
     });
     let changed = Event::proposal(&updated, &[ProposalChangeKind::Content], now);
@@ -1015,7 +1015,7 @@ pub async fn transition(
         .then(|| feed::Booking {
             decision_id: None,
             reason,
-            recorded_by: viewer.name.clone().or(viewer.subject.clone()),
+            recorded_by: viewer.recorded_as(),
             at: now,
         });
     let changed = Event::proposal(&updated, &[ProposalChangeKind::Status], now);

@@ -77,17 +77,7 @@ impl SubscriptionRoot {
             wake,
             pending: VecDeque::new(),
         };
-        Ok(futures_util::stream::unfold(
-            Some(state),
-            |state| async move {
-                let mut state = state?;
-                match state.next().await? {
-                    Ok(item) => Some((Ok(ApprovedChange(item)), Some(state))),
-                    // The last message: the subscription ends after it.
-                    Err(expired) => Some((Err(expired.into()), None)),
-                }
-            },
-        ))
+        Ok(follow(state))
     }
 
     /// Changes of proposals (status, content and lines, decisions, HU remarks) as they are
@@ -128,17 +118,28 @@ impl SubscriptionRoot {
             proposal_id,
             committee_id,
         };
-        Ok(futures_util::stream::unfold(
-            Some(state),
-            |state| async move {
-                let mut state = state?;
-                match state.next().await? {
-                    Ok(event) => Some((Ok(event), Some(state))),
-                    Err(expired) => Some((Err(expired.into()), None)),
-                }
-            },
-        ))
+        Ok(follow(state))
     }
+}
+
+/// What a subscription follows: the next message, an error that ends the subscription
+/// (the token expired), or `None` when the server is stopping.
+trait Follower {
+    /// What the subscriber receives.
+    type Item;
+    /// The next message.
+    async fn next(&mut self) -> Option<Result<Self::Item, ApiError>>;
+}
+
+/// A subscription's stream: the follower's messages; an error is the last message.
+fn follow<F: Follower>(follower: F) -> impl Stream<Item = Result<F::Item>> {
+    futures_util::stream::unfold(Some(follower), |follower| async move {
+        let mut follower = follower?;
+        match follower.next().await? {
+            Ok(item) => Some((Ok(item), Some(follower))),
+            Err(ended) => Some((Err(ended.into()), None)),
+        }
+    })
 }
 
 /// When a subscriber's token expires: its subscriptions end then, with UNAUTHENTICATED, and
@@ -185,16 +186,16 @@ struct FeedFollower {
     pending: VecDeque<approved_change::Model>,
 }
 
-impl FeedFollower {
-    /// The next item, an error when the token has expired, or `None` when the server is
-    /// stopping.
-    async fn next(&mut self) -> Option<Result<approved_change::Model, ApiError>> {
+impl Follower for FeedFollower {
+    type Item = ApprovedChange;
+
+    async fn next(&mut self) -> Option<Result<ApprovedChange, ApiError>> {
         loop {
             if self.expires.passed() {
                 return Some(Err(Expiry::error()));
             }
             if let Some(item) = self.pending.pop_front() {
-                return Some(Ok(item));
+                return Some(Ok(ApprovedChange(item)));
             }
             match feed::page(&self.db, self.round_id, self.last, 100).await {
                 Ok(items) if !items.is_empty() => {
@@ -240,9 +241,10 @@ struct ChangeFollower {
     committee_id: Option<i32>,
 }
 
-impl ChangeFollower {
-    /// The next change this subscriber may see, an error when the token has expired, or
-    /// `None` when the server is stopping.
+impl Follower for ChangeFollower {
+    type Item = ProposalChangedEvent;
+
+    /// The next change this subscriber may see.
     async fn next(&mut self) -> Option<Result<ProposalChangedEvent, ApiError>> {
         loop {
             let Some(received) = self.expires.before(self.wake.recv()).await else {
@@ -295,7 +297,9 @@ impl ChangeFollower {
             }
         }
     }
+}
 
+impl ChangeFollower {
     /// Whether the subscriber may see this change: `Some(proposal as it is now)`, or
     /// `Some(None)` for a deleted draft it could see.
     async fn visible(

@@ -261,9 +261,30 @@ fn file_response(file_name: &str, format: Format) -> actix_web::HttpResponseBuil
     builder
 }
 
-/// The error a broken transfer ends with; the details are in the log.
-fn broken() -> std::io::Error {
-    std::io::Error::other("the export failed")
+/// An export under way: the pieces of its file, one at a time.
+trait Export {
+    /// The next piece of the file; `None` at its end.
+    async fn next(&mut self) -> ApiResult<Option<Bytes>>;
+}
+
+/// The body of an export. A failure is logged and breaks the transfer off (the client sees
+/// a broken transfer, never a short file that looks complete); the export is dropped with
+/// it, and its snapshot, if any, ends.
+fn file_body<E: Export>(
+    export: E,
+    what: &'static str,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
+    stream::unfold(Some(export), move |export| async move {
+        let mut export = export?;
+        match export.next().await {
+            Ok(Some(bytes)) => Some((Ok(bytes), Some(export))),
+            Ok(None) => None,
+            Err(error) => {
+                tracing::error!(code = error.code(), export = what, "an export broke off");
+                Some((Err(std::io::Error::other("the export failed")), None))
+            }
+        }
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -468,18 +489,8 @@ async fn start_catalog(
         writer,
         started: false,
     };
-    let body = stream::unfold(export, |mut export| async move {
-        match export.next().await {
-            Ok(Some(bytes)) => Some((Ok(bytes), export)),
-            Ok(None) => None,
-            Err(error) => {
-                tracing::error!(code = error.code(), "the catalog export broke off");
-                export.txn = None;
-                Some((Err(broken()), export))
-            }
-        }
-    });
-    Ok(file_response(&file_name("katalog", &round, format), format).streaming(body))
+    Ok(file_response(&file_name("katalog", &round, format), format)
+        .streaming(file_body(export, "catalog")))
 }
 
 /// A catalog export under way.
@@ -498,8 +509,7 @@ struct CatalogExport {
     started: bool,
 }
 
-impl CatalogExport {
-    /// The next piece of the file; `None` at its end.
+impl Export for CatalogExport {
     async fn next(&mut self) -> ApiResult<Option<Bytes>> {
         if !self.started {
             self.started = true;
@@ -527,7 +537,9 @@ impl CatalogExport {
             // Proposals without lines write nothing: read on.
         }
     }
+}
 
+impl CatalogExport {
     fn position(&self, found: &proposal::Model) -> ApiResult<i32> {
         match self.committees.get(&found.committee_id) {
             Some(committee) => Ok(committee.position),
@@ -673,17 +685,7 @@ async fn start_feed(
         started: false,
         done: false,
     };
-    let body = stream::unfold(export, |mut export| async move {
-        match export.next().await {
-            Ok(Some(bytes)) => Some((Ok(bytes), export)),
-            Ok(None) => None,
-            Err(error) => {
-                tracing::error!(code = error.code(), "the approved-changes export broke off");
-                export.done = true;
-                Some((Err(broken()), export))
-            }
-        }
-    });
+    let body = file_body(export, "approved-changes");
     let name = file_name("godkendte-aendringer", &round, format);
     Ok(file_response(&name, format)
         // What to pass as `after` next time; as `endCursor`, never behind the `after` given.
@@ -705,8 +707,7 @@ struct FeedExport {
     done: bool,
 }
 
-impl FeedExport {
-    /// The next piece of the file; `None` at its end.
+impl Export for FeedExport {
     async fn next(&mut self) -> ApiResult<Option<Bytes>> {
         if !self.started {
             self.started = true;
@@ -733,7 +734,9 @@ impl FeedExport {
         }
         Ok(Some(Bytes::from(out)))
     }
+}
 
+impl FeedExport {
     fn write(
         &self,
         out: &mut Vec<u8>,

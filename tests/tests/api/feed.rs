@@ -57,6 +57,20 @@ pub(crate) async fn all_items(app: &TestApp, token: &str, round: &str, first: i6
     }
 }
 
+/// The sequences of Budget 2023-2026's feed as stored, in order.
+pub(crate) async fn stored_sequences(app: &TestApp) -> Vec<i64> {
+    let round = round_2023(app).await.id;
+    approved_change::Entity::find()
+        .filter(approved_change::Column::RoundId.eq(round))
+        .order_by_asc(approved_change::Column::Sequence)
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|item| item.sequence)
+        .collect()
+}
+
 /// The sums of items per (proposal, year, kind), zero sums left out.
 fn booked(items: &[Value]) -> BTreeMap<(String, i64, String), i64> {
     let mut sums = BTreeMap::new();
@@ -388,16 +402,7 @@ async fn a_consumer_paging_during_concurrent_approvals_sees_every_item_exactly_o
     };
     let (_, _, (seen, pages)) = futures_util::join!(join_all(writers), slow, consumer);
 
-    let round_id = round_2023(&app).await.id;
-    let stored: Vec<i64> = approved_change::Entity::find()
-        .filter(approved_change::Column::RoundId.eq(round_id))
-        .order_by_asc(approved_change::Column::Sequence)
-        .all(&app.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|item| item.sequence)
-        .collect();
+    let stored = stored_sequences(&app).await;
     // Eight items per proposal: two kinds in each of four years.
     assert_eq!(stored.len(), (PROPOSALS + 1) * 8);
     assert!(pages > 1, "the consumer paged while writers wrote");

@@ -4,12 +4,11 @@
 use std::time::Duration;
 
 use api::graphql::ids::{Kind, encode};
-use entity::approved_change;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 use tests::{Socket, TestApp, on_postgres};
 
-use crate::fixtures::{insert, round_2023, sheet};
+use crate::feed::stored_sequences;
+use crate::fixtures::{insert, sheet};
 use crate::writing::{DECIDE, UPDATE, approval};
 
 const FEED: &str = "subscription($round: ID!, $after: String) { approvedChangeAppended(round: $round, after: $after) { sequence proposalNumber year amount entry } }";
@@ -58,19 +57,6 @@ fn sequences(items: &[Value]) -> Vec<i64> {
     items
         .iter()
         .map(|i| i["sequence"].as_i64().unwrap())
-        .collect()
-}
-
-async fn stored_sequences(app: &TestApp) -> Vec<i64> {
-    let round = round_2023(app).await.id;
-    approved_change::Entity::find()
-        .filter(approved_change::Column::RoundId.eq(round))
-        .order_by_asc(approved_change::Column::Sequence)
-        .all(&app.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|item| item.sequence)
         .collect()
 }
 
