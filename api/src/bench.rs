@@ -31,6 +31,16 @@ const FEED_PAGE: (&str, &str) = (
           priceLevelYear reason } } pageInfo { hasNextPage endCursor } headCursor } }"#,
 );
 
+/// A write as the budget office: a new proposal with one line, numbered and recorded in its
+/// history, committed (on SQLite with `synchronous=FULL`: set
+/// `PRIORITERING_SQLITE_SYNCHRONOUS=normal` to measure what durability costs).
+const WRITE: (&str, &str) = (
+    "write: create a proposal (as admin)",
+    r#"mutation($round: ID!) { createProposal(round: $round, committee: "SU", input: {
+        title: "Benchmark", years: [{ year: 2031, lines: [{ kind: EFFICIENCY, amount: "-1000" }] }] })
+        { proposal { number } userErrors { code } } }"#,
+);
+
 const QUERIES: &[(&str, &str)] = &[
     (
         "catalog page (100, nested sheet)",
@@ -108,17 +118,21 @@ pub async fn run(config: &Config, options: &BenchOptions) -> Result<String, Stri
         "p90 ms",
         "statements"
     );
-    for (name, query) in QUERIES.iter().chain([&FEED_PAGE]) {
+    for (name, query) in QUERIES.iter().chain([&FEED_PAGE, &WRITE]) {
         let mut times = Vec::with_capacity(options.iterations);
         let mut per_query = 0;
         for iteration in 0..=options.iterations {
-            let viewer = if std::ptr::eq(*query, FEED_PAGE.1) {
-                Viewer {
-                    roles: vec![crate::auth::Role::Integration],
-                    ..Viewer::anonymous()
-                }
+            let role = if std::ptr::eq(*query, FEED_PAGE.1) {
+                Some(crate::auth::Role::Integration)
+            } else if std::ptr::eq(*query, WRITE.1) {
+                Some(crate::auth::Role::Admin)
             } else {
-                Viewer::anonymous()
+                None
+            };
+            let viewer = Viewer {
+                subject: role.map(|_| "bench".to_owned()),
+                roles: role.into_iter().collect(),
+                ..Viewer::anonymous()
             };
             let (viewer, loader) = request_data(&db, viewer);
             let request = async_graphql::Request::new(*query)
@@ -131,6 +145,14 @@ pub async fn run(config: &Config, options: &BenchOptions) -> Result<String, Stri
             let elapsed = started.elapsed();
             if !response.errors.is_empty() {
                 return Err(format!("{name}: {:?}", response.errors));
+            }
+            let user_errors = &response.data.clone().into_json().unwrap_or_default()["createProposal"]
+                ["userErrors"];
+            if user_errors
+                .as_array()
+                .is_some_and(|errors| !errors.is_empty())
+            {
+                return Err(format!("{name}: {user_errors}"));
             }
             per_query = statements.load(Ordering::Relaxed) - before;
             if iteration > 0 {

@@ -1,6 +1,7 @@
 //! One typed configuration, read once at start-up from the environment.
 
 use std::env;
+use std::time::Duration;
 
 use crate::auth::token::AuthConfig;
 
@@ -38,6 +39,18 @@ pub struct Config {
     pub max_complexity: usize,
     /// HTTP worker threads.
     pub workers: usize,
+    /// How long a client may take to send a request's headers (then 408 and closed).
+    pub header_timeout: Duration,
+    /// How long a client may take to send a request's body (then 408 and closed).
+    pub body_timeout: Duration,
+    /// How long a download may stall (the client reading nothing) before it is cut off and
+    /// its export slot and database snapshot are freed.
+    pub export_write_timeout: Duration,
+    /// How long a catalog export waits for one of the server's export slots before it is
+    /// answered 503 with `Retry-After`.
+    pub export_slot_wait: Duration,
+    /// How many catalog exports stream at once per server.
+    pub export_slots: usize,
 }
 
 /// The embedded default database: a file next to where the server runs.
@@ -57,6 +70,11 @@ impl Default for Config {
             max_depth: 12,
             max_complexity: 20_000,
             workers: 2,
+            header_timeout: Duration::from_secs(5),
+            body_timeout: Duration::from_secs(10),
+            export_write_timeout: Duration::from_secs(30),
+            export_slot_wait: Duration::from_secs(5),
+            export_slots: crate::http::CONCURRENT_SNAPSHOT_EXPORTS,
         }
     }
 }
@@ -104,6 +122,23 @@ impl Config {
             number("PRIORITERING_MAX_COMPLEXITY")?.unwrap_or(config.max_complexity);
         config.workers = number("PRIORITERING_WORKERS")?
             .unwrap_or(config.workers)
+            .max(1);
+        let seconds = |name: &str, default: Duration| -> Result<Duration, String> {
+            Ok(number(name)?.map_or(default, |s| Duration::from_secs(s.max(1) as u64)))
+        };
+        config.header_timeout =
+            seconds("PRIORITERING_HEADER_TIMEOUT_SECONDS", config.header_timeout)?;
+        config.body_timeout = seconds("PRIORITERING_BODY_TIMEOUT_SECONDS", config.body_timeout)?;
+        config.export_write_timeout = seconds(
+            "PRIORITERING_EXPORT_WRITE_TIMEOUT_SECONDS",
+            config.export_write_timeout,
+        )?;
+        config.export_slot_wait = seconds(
+            "PRIORITERING_EXPORT_SLOT_WAIT_SECONDS",
+            config.export_slot_wait,
+        )?;
+        config.export_slots = number("PRIORITERING_EXPORT_SLOTS")?
+            .unwrap_or(config.export_slots)
             .max(1);
         Ok(config)
     }

@@ -1,5 +1,11 @@
 //! Connecting and migrating. SQLite gets WAL and a busy timeout so readers and the one
-//! writer do not block each other; PostgreSQL needs nothing special.
+//! writer do not block each other, and `synchronous=FULL` so an acknowledged write survives
+//! a power loss (with WAL, `NORMAL` may lose the last commits). PostgreSQL needs nothing
+//! special.
+//!
+//! A connection is waited for at most [`ACQUIRE_TIMEOUT`]: while the database is down a
+//! request fails within seconds with `UNAVAILABLE` (see [`is_outage`]) instead of hanging,
+//! and the pool reconnects by itself when the database is back.
 
 use std::time::Duration;
 
@@ -10,22 +16,66 @@ use sea_orm::{
     DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 
+/// How long a request waits for a pooled connection before it fails with `UNAVAILABLE`.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(4);
+
 /// Opens a pool on `url` (`sqlite://…` or `postgres://…`).
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url);
     options
         .sqlx_logging(false)
         .max_connections(if url.starts_with("sqlite:") { 8 } else { 16 })
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30))
+        .connect_timeout(ACQUIRE_TIMEOUT)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         .map_sqlx_sqlite_opts(|sqlite| {
             sqlite
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(sqlite_synchronous())
                 .busy_timeout(Duration::from_secs(30))
                 .foreign_keys(true)
         });
     Database::connect(options).await
+}
+
+/// `FULL`, unless `PRIORITERING_SQLITE_SYNCHRONOUS=normal` trades the durability of the last
+/// commits on power loss for write latency (the bench measures both).
+fn sqlite_synchronous() -> SqliteSynchronous {
+    match std::env::var("PRIORITERING_SQLITE_SYNCHRONOUS").as_deref() {
+        Ok("normal") => SqliteSynchronous::Normal,
+        _ => SqliteSynchronous::Full,
+    }
+}
+
+/// Whether `error` means the database cannot be reached (down, restarting, the network
+/// gone, or no connection free within [`ACQUIRE_TIMEOUT`]) rather than a fault of the
+/// statement: such a request is answered `UNAVAILABLE`, and may be retried.
+pub fn is_outage(error: &DbErr) -> bool {
+    use sea_orm::{ConnAcquireErr, RuntimeErr, sqlx};
+    let sqlx_outage = |runtime: &RuntimeErr| match runtime {
+        RuntimeErr::SqlxError(error) => match error.as_ref() {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => true,
+            // admin_shutdown, crash_shutdown, cannot_connect_now (starting or stopping)
+            sqlx::Error::Database(database) => {
+                matches!(
+                    database.code().as_deref(),
+                    Some("57P01" | "57P02" | "57P03")
+                )
+            }
+            _ => false,
+        },
+        _ => false,
+    };
+    match error {
+        DbErr::ConnectionAcquire(ConnAcquireErr::Timeout | ConnAcquireErr::ConnectionClosed) => {
+            true
+        }
+        DbErr::Conn(runtime) | DbErr::Exec(runtime) | DbErr::Query(runtime) => sqlx_outage(runtime),
+        _ => false,
+    }
 }
 
 /// Any fixed number: the key of the advisory lock of start-up work.

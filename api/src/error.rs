@@ -23,6 +23,9 @@ pub enum ApiError {
     NotFound(String),
     /// The write conflicts with the current state.
     Conflict(String),
+    /// The database cannot be reached right now (an outage, or every connection busy past
+    /// the acquire timeout): try again shortly. Nothing was written.
+    Unavailable,
     /// Something failed on our side; details are logged, not returned.
     Internal,
 }
@@ -49,6 +52,7 @@ impl ApiError {
             Self::Forbidden(_) => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
             Self::Conflict(_) => "CONFLICT",
+            Self::Unavailable => "UNAVAILABLE",
             Self::Internal => "INTERNAL",
         }
     }
@@ -61,6 +65,10 @@ impl ApiError {
             Self::Forbidden(why) => format!("forbidden: {why}"),
             Self::NotFound(what) => format!("{what} not found"),
             Self::Conflict(why) => why.clone(),
+            Self::Unavailable => {
+                "the database is not reachable right now; nothing was done, try again shortly"
+                    .to_owned()
+            }
             Self::Internal => "internal error".to_owned(),
         }
     }
@@ -71,6 +79,10 @@ impl From<DbErr> for ApiError {
         if let Some(SqlErr::UniqueConstraintViolation(detail)) = error.sql_err() {
             tracing::info!(%detail, "unique constraint violated");
             return Self::Conflict("this already exists".to_owned());
+        }
+        if crate::db::is_outage(&error) {
+            tracing::warn!(error = %error, "database unavailable");
+            return Self::Unavailable;
         }
         tracing::error!(error = %error, "database error");
         Self::Internal

@@ -59,9 +59,13 @@ pub fn serve(
         db,
         graphiql: config.graphiql,
         auth: config.auth.clone(),
-        exports: std::sync::Arc::new(tokio::sync::Semaphore::new(
-            http::CONCURRENT_SNAPSHOT_EXPORTS,
-        )),
+        exports: http::ExportSlots::new(
+            config.export_slots,
+            config.export_slot_wait,
+            config.export_write_timeout,
+        ),
+        max_body_bytes: config.max_body_bytes,
+        body_timeout: config.body_timeout,
     });
     let max_body = config.max_body_bytes;
     let server = HttpServer::new(move || {
@@ -76,6 +80,10 @@ pub fn serve(
             }))
     })
     .workers(config.workers)
+    // A client that never finishes its headers is answered 408 and closed; the body has a
+    // timeout of its own (`http::read_body`).
+    .client_request_timeout(config.header_timeout)
+    .client_disconnect_timeout(std::time::Duration::from_secs(2))
     .listen(listener)?
     .run();
     Ok(server)

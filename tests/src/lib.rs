@@ -155,8 +155,16 @@ impl TestApp {
 
     /// Starts the app after `adjust` has changed the configuration.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
-        let database = TestDatabase::create().await;
-        let url = database.url.clone();
+        Self::spawn_on(TestDatabase::create().await, None, adjust).await
+    }
+
+    /// Starts the app on `database`, connecting through `url` when given (a proxy).
+    async fn spawn_on(
+        database: TestDatabase,
+        url: Option<String>,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Self {
+        let url = url.unwrap_or_else(|| database.url.clone());
 
         let mut config = Config {
             database_url: url.clone(),
@@ -364,6 +372,27 @@ impl TestApp {
         (status, String::from_utf8_lossy(&text).into_owned())
     }
 
+    /// Posts `body` to `/graphql` with the given `Content-Type` (none when `None`) and token;
+    /// returns status and body text.
+    pub async fn post_typed(
+        &self,
+        token: Option<&str>,
+        content_type: Option<&str>,
+        body: &str,
+    ) -> (u16, String) {
+        let mut request = self.client.post(format!("{}/graphql", self.address));
+        if let Some(token) = token {
+            request = request.insert_header(("authorization", format!("Bearer {token}")));
+        }
+        if let Some(content_type) = content_type {
+            request = request.insert_header(("content-type", content_type));
+        }
+        let mut response = request.send_body(body.to_owned()).await.expect("request");
+        let status = response.status().as_u16();
+        let text = response.body().await.unwrap_or_default();
+        (status, String::from_utf8_lossy(&text).into_owned())
+    }
+
     /// GETs a path and returns status, `x-request-id` and body text.
     pub async fn get(&self, path: &str, request_id: Option<&str>) -> (u16, Option<String>, String) {
         let mut request = self.client.get(format!("{}{path}", self.address));
@@ -499,4 +528,120 @@ pub fn dec(value: &Value) -> rust_decimal::Decimal {
         .unwrap_or_else(|| panic!("expected a decimal string, got {value}"))
         .parse()
         .expect("decimal")
+}
+
+/// A TCP forwarder between a server and its PostgreSQL, for outage tests: `cut` makes the
+/// database unreachable (open connections reset, new ones refused), `restore` brings it
+/// back on the same port. Plain threads and blocking sockets: nothing of the server's runtime.
+pub struct DatabaseProxy {
+    /// The port the server connects to.
+    pub port: u16,
+    target: std::net::SocketAddr,
+    inner: Arc<std::sync::Mutex<ProxyState>>,
+}
+
+#[derive(Default)]
+struct ProxyState {
+    /// Bumped by every cut: threads of an older generation stop.
+    generation: u64,
+    streams: Vec<std::net::TcpStream>,
+}
+
+impl DatabaseProxy {
+    /// A proxy in front of `target` (`127.0.0.1:5432`), listening on a free port.
+    pub fn start(target: std::net::SocketAddr) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+        let port = listener.local_addr().expect("address").port();
+        let proxy = Self {
+            port,
+            target,
+            inner: Arc::default(),
+        };
+        proxy.serve(listener, 0);
+        proxy
+    }
+
+    fn serve(&self, listener: std::net::TcpListener, generation: u64) {
+        let (inner, target) = (self.inner.clone(), self.target);
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                if inner.lock().unwrap().generation != generation {
+                    return; // cut: the listener closes with this thread
+                }
+                let Ok(client) = client else { continue };
+                let Ok(server) = std::net::TcpStream::connect(target) else {
+                    continue;
+                };
+                {
+                    let mut state = inner.lock().unwrap();
+                    state.streams.push(client.try_clone().expect("clone"));
+                    state.streams.push(server.try_clone().expect("clone"));
+                }
+                for (mut from, mut to) in [
+                    (
+                        client.try_clone().expect("clone"),
+                        server.try_clone().expect("clone"),
+                    ),
+                    (server, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+    }
+
+    /// The database becomes unreachable: every open connection is reset and new ones are
+    /// refused.
+    pub fn cut(&self) {
+        let streams = {
+            let mut state = self.inner.lock().unwrap();
+            state.generation += 1;
+            std::mem::take(&mut state.streams)
+        };
+        for stream in streams {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+        // Wake the accepting thread so it sees the cut and drops its listener.
+        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
+        // Until the listener is gone, a connection would still be accepted (and dropped).
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// The database is reachable again, on the same port.
+    pub fn restore(&self) {
+        let generation = self.inner.lock().unwrap().generation;
+        let listener = std::net::TcpListener::bind(("127.0.0.1", self.port)).expect("rebind proxy");
+        self.serve(listener, generation);
+    }
+}
+
+impl TestApp {
+    /// On PostgreSQL: the app with its database behind a [`DatabaseProxy`], to cut it off.
+    pub async fn spawn_behind_proxy(adjust: impl FnOnce(&mut Config)) -> (Self, DatabaseProxy) {
+        let database = TestDatabase::create().await;
+        let target = database
+            .url
+            .split('@')
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .expect("host:port in the database URL")
+            .to_owned();
+        let target: std::net::SocketAddr = std::net::ToSocketAddrs::to_socket_addrs(&target)
+            .expect("address")
+            .next()
+            .expect("an address");
+        let proxy = DatabaseProxy::start(target);
+        let through = database
+            .url
+            .replacen(&target.port().to_string(), &proxy.port.to_string(), 1);
+        (Self::spawn_on(database, Some(through), adjust).await, proxy)
+    }
 }

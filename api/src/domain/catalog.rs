@@ -1,8 +1,12 @@
 //! Catalog totals: exact sums of budget lines grouped by any of committee, policy area,
 //! year, kind and status, counting only what the caller may see.
 //!
-//! The database sums BIGINT øre, cast back to BIGINT (PostgreSQL's `SUM(bigint)` is
-//! `numeric`), so sums are exact integers on both databases.
+//! The database sums BIGINT øre as two integer sums, of the amounts' high and low parts
+//! (`amount / 10^9` and `amount % 10^9`), each cast back to BIGINT (PostgreSQL's
+//! `SUM(bigint)` is `numeric`). Neither part can overflow 64 bits for any round that fits in
+//! a database (a billion maximal lines), while one plain sum of maximal lines overflows
+//! after 92,000 of them (SQLite raises "integer overflow", PostgreSQL "bigint out of
+//! range"); the parts are joined exactly in `i128`.
 
 use async_graphql::Enum;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, NullOrdering, Order, Query, SelectStatement};
@@ -42,8 +46,8 @@ pub struct TotalRow {
     pub kind: Option<BudgetLineKind>,
     /// Status when grouped by status.
     pub status: Option<ProposalStatus>,
-    /// Sum of the lines, øre.
-    pub amount_ore: i64,
+    /// Sum of the lines, øre (beyond 64 bits when it must be).
+    pub amount_ore: i128,
     /// Proposals with lines in the group.
     pub proposal_count: i64,
 }
@@ -56,6 +60,10 @@ pub struct LineFilter {
     /// Only these years.
     pub years: Vec<i32>,
 }
+
+/// Where amounts are split for summing: both databases truncate integer division toward
+/// zero and give `%` the sign of the dividend, so `amount = high * SPLIT + low` exactly.
+const SPLIT: i64 = 1_000_000_000;
 
 /// Sums of the visible proposals' lines in a round.
 pub async fn totals(
@@ -102,8 +110,16 @@ pub async fn totals(
     }
     query
         .expr_as(
-            Expr::cust("CAST(COALESCE(SUM(budget_line.amount_ore), 0) AS BIGINT)"),
-            Alias::new("amount_ore"),
+            Expr::cust(format!(
+                "CAST(COALESCE(SUM(budget_line.amount_ore / {SPLIT}), 0) AS BIGINT)"
+            )),
+            Alias::new("amount_high"),
+        )
+        .expr_as(
+            Expr::cust(format!(
+                "CAST(COALESCE(SUM(budget_line.amount_ore % {SPLIT}), 0) AS BIGINT)"
+            )),
+            Alias::new("amount_low"),
         )
         .expr_as(
             Expr::cust("CAST(COUNT(DISTINCT budget_line.proposal_id) AS BIGINT)"),
@@ -119,7 +135,8 @@ pub async fn totals(
             year: None,
             kind: None,
             status: None,
-            amount_ore: row.try_get("", "amount_ore")?,
+            amount_ore: i128::from(row.try_get::<i64>("", "amount_high")?) * i128::from(SPLIT)
+                + i128::from(row.try_get::<i64>("", "amount_low")?),
             proposal_count: row.try_get("", "proposal_count")?,
         };
         for dimension in &dims {

@@ -15,7 +15,8 @@ use crate::domain::editing::{UserError, Written, begin_write, bump_version, load
 use crate::domain::feed;
 use crate::domain::history::{self, Change};
 use crate::domain::model::{
-    AmendmentOutcome, DecisionOutcome, ProposalStatus, VotePosition, normalize_committee_code,
+    AmendmentOutcome, DecisionOutcome, ProposalStatus, VotePosition, date_in_range,
+    date_range_message, normalize_committee_code,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::events::{Event, Events, ProposalChangeKind};
@@ -80,6 +81,13 @@ pub async fn record(
         )));
     }
     let mut problems = Vec::new();
+    if !date_in_range(input.decided_on) {
+        problems.push(UserError::new(
+            &["decidedOn"],
+            "OUT_OF_RANGE",
+            date_range_message(),
+        ));
+    }
     let body = normalize_committee_code(&input.body);
     let known_body = body == CITY_COUNCIL
         || committee::Entity::find()

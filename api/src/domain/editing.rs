@@ -17,8 +17,8 @@ use crate::auth::{self, Viewer};
 use crate::domain::feed;
 use crate::domain::history::{self, Change, Snapshot};
 use crate::domain::model::{
-    BudgetLineKind, ExpenseType, ProposalStatus, RoundPhase, danish_sort_key, proposal_number,
-    search_text,
+    BudgetLineKind, ExpenseType, ProposalStatus, RoundPhase, danish_sort_key, date_in_range,
+    date_range_message, proposal_number, search_text,
 };
 use crate::domain::reference::round_years;
 use crate::error::{ApiError, ApiResult};
@@ -388,6 +388,13 @@ async fn validate(
                 true,
                 500,
             );
+            if document.date.is_some_and(|date| !date_in_range(date)) {
+                problems.add(
+                    &["documents", &index.to_string(), "date"],
+                    "OUT_OF_RANGE",
+                    date_range_message(),
+                );
+            }
         }
     }
     Ok(problems.0)

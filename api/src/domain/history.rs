@@ -282,6 +282,7 @@ pub async fn as_of(
     proposal_id: i32,
     at: DateTime<Utc>,
 ) -> ApiResult<Option<(proposal_history::Model, Snapshot)>> {
+    crate::domain::model::check_time(&["at"], at)?;
     let visible = proposal::Entity::find_by_id(proposal_id)
         .filter(visible_proposals(viewer))
         .one(db)

@@ -211,6 +211,41 @@ pub fn search_text(number: &str, title: &str) -> String {
     format!("{number} {title}").to_lowercase()
 }
 
+/// The first year a date in the API may fall in. Dates far outside the budget's world are
+/// typos (`0202` for `2022`), and PostgreSQL refuses dates before 4713 BC outright.
+pub const FIRST_DATE_YEAR: i32 = 1900;
+
+/// The last year a date in the API may fall in.
+pub const LAST_DATE_YEAR: i32 = 2200;
+
+/// Whether `date` lies in the years the API accepts ([`FIRST_DATE_YEAR`] to
+/// [`LAST_DATE_YEAR`]); the same on both databases.
+pub fn date_in_range(date: chrono::NaiveDate) -> bool {
+    use chrono::Datelike;
+    (FIRST_DATE_YEAR..=LAST_DATE_YEAR).contains(&date.year())
+}
+
+/// The message for a date out of range.
+pub fn date_range_message() -> String {
+    format!("a date between {FIRST_DATE_YEAR} and {LAST_DATE_YEAR}")
+}
+
+/// A point in time given as input, checked like a date: BAD_USER_INPUT on `field` outside
+/// the accepted years.
+pub fn check_time(
+    field: &[&str],
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), crate::error::ApiError> {
+    if date_in_range(at.date_naive()) {
+        Ok(())
+    } else {
+        Err(crate::error::ApiError::bad_input(
+            field,
+            date_range_message(),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

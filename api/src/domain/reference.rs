@@ -218,6 +218,15 @@ pub async fn update_round(
 ) -> ApiResult<budget_round::Model> {
     use sea_orm::ActiveValue::Set;
     admin_only(viewer)?;
+    for (field, deadline) in [
+        ("input.submissionDeadline", changes.submission_deadline),
+        ("input.consultationDeadline", changes.consultation_deadline),
+    ] {
+        if let Some(Some(at)) = deadline {
+            let path: Vec<&str> = field.split('.').collect();
+            crate::domain::model::check_time(&path, at)?;
+        }
+    }
     let current = round(db, id).await?;
     let closed = crate::domain::model::RoundPhase::parse(&current.phase)
         == Some(crate::domain::model::RoundPhase::Adopted);

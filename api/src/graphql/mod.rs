@@ -5,6 +5,7 @@ pub mod loaders;
 pub mod mutation;
 pub mod query;
 pub mod subscription;
+pub mod text_input;
 pub mod types;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache};
@@ -36,6 +37,7 @@ pub fn build_schema(
     )
     .data(db)
     .data(events)
+    .extension(text_input::NoNulCharacters)
     .limit_depth(config.max_depth)
     .limit_complexity(config.max_complexity)
     .limit_recursive_depth(32)

@@ -19,7 +19,11 @@
 //! prefixed with `'`. JSON Lines has one object per line with camelCase keys; amounts are
 //! strings with exact decimals, never floats.
 
-use std::collections::HashMap;
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use actix_web::http::header;
 use actix_web::web::Bytes;
@@ -34,6 +38,7 @@ use sea_orm::{
     EntityTrait, IsolationLevel, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde_json::json;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::auth::{self, Viewer};
 use crate::domain::feed;
@@ -91,17 +96,126 @@ const FEED_COLUMNS: &[&str] = &[
     "recordedBy",
 ];
 
+/// How many catalog exports stream at once per server.
+pub const CONCURRENT_SNAPSHOT_EXPORTS: usize = 4;
+
+/// The server's catalog-export slots. A catalog export holds a pooled connection and a
+/// snapshot while it streams, so: a few at once per server; one at a time per caller (one
+/// reader cannot take every slot); a bounded wait for a slot, then 503 with `Retry-After`;
+/// and a download whose client stops reading is cut off after the write timeout, which
+/// frees its slot and ends its snapshot.
+#[derive(Clone)]
+pub struct ExportSlots {
+    slots: Arc<Semaphore>,
+    holders: Arc<Mutex<HashSet<String>>>,
+    wait: Duration,
+    write_timeout: Duration,
+}
+
+impl ExportSlots {
+    /// `count` slots; a caller waits at most `wait` for one; a stalled download is cut off
+    /// after `write_timeout`.
+    pub fn new(count: usize, wait: Duration, write_timeout: Duration) -> Self {
+        Self {
+            slots: Arc::new(Semaphore::new(count)),
+            holders: Arc::default(),
+            wait,
+            write_timeout,
+        }
+    }
+
+    /// A slot for `viewer`'s export, or the response that says why not.
+    async fn take(&self, viewer: &Viewer) -> Result<ExportHold, Box<HttpResponse>> {
+        // Who the token says it is; the display name is not unique.
+        let caller = viewer
+            .subject
+            .clone()
+            .or_else(|| viewer.name.clone())
+            .unwrap_or_default();
+        let placed = self
+            .holders
+            .lock()
+            .map(|mut holders| holders.insert(caller.clone()))
+            .unwrap_or(false);
+        if !placed {
+            return Err(Box::new(busy(
+                HttpResponse::TooManyRequests(),
+                "CONFLICT",
+                "you have a catalog export under way: one at a time per caller",
+            )));
+        }
+        // From here the caller's place is given back whatever happens, by the guard's drop.
+        let place = CallerPlace {
+            holders: self.holders.clone(),
+            caller,
+        };
+        match tokio::time::timeout(self.wait, self.slots.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(ExportHold {
+                _permit: permit,
+                _place: place,
+            }),
+            Ok(Err(_)) => Err(Box::new(error_response(&ApiError::Internal))),
+            Err(_) => Err(Box::new(busy(
+                HttpResponse::ServiceUnavailable(),
+                "UNAVAILABLE",
+                "every catalog export slot is taken; try again shortly",
+            ))),
+        }
+    }
+}
+
+/// 429 or 503 with `Retry-After`.
+fn busy(mut builder: actix_web::HttpResponseBuilder, code: &str, message: &str) -> HttpResponse {
+    builder
+        .insert_header((header::RETRY_AFTER, "5"))
+        .json(error_body(code, message))
+}
+
+/// A caller's place among those exporting, given back when dropped.
+struct CallerPlace {
+    holders: Arc<Mutex<HashSet<String>>>,
+    caller: String,
+}
+
+impl Drop for CallerPlace {
+    fn drop(&mut self) {
+        if let Ok(mut holders) = self.holders.lock() {
+            holders.remove(&self.caller);
+        }
+    }
+}
+
+/// What a running catalog export holds: its slot and its caller's place.
+struct ExportHold {
+    _permit: OwnedSemaphorePermit,
+    _place: CallerPlace,
+}
+
 /// `GET /export/catalog`: every budget line of the proposals the caller may see in a round.
+/// Sign-in and the parameters are checked before a slot is taken, so a bad request never
+/// waits and never holds one.
 pub(crate) async fn catalog(state: web::Data<AppState>, http: HttpRequest) -> HttpResponse {
     let viewer = match authenticate(&state, &http) {
         Ok(viewer) => viewer,
         Err(why) => return unauthenticated(&why),
     };
-    // Waits while the other exports stream; closed never (the semaphore lives with the state).
-    let Ok(permit) = state.exports.clone().acquire_owned().await else {
-        return error_response(&ApiError::Internal);
+    let request = match CatalogRequest::parse(&viewer, http.query_string()) {
+        Ok(request) => request,
+        Err(error) => return error_response(&error),
     };
-    match start_catalog(&state.db, &viewer, http.query_string(), permit).await {
+    let hold = match state.exports.take(&viewer).await {
+        Ok(hold) => hold,
+        Err(refusal) => return *refusal,
+    };
+    match start_catalog(
+        &state.db,
+        &viewer,
+        request,
+        hold,
+        state.exports.write_timeout,
+    )
+    .await
+    {
         Ok(response) => response,
         Err(error) => error_response(&error),
     }
@@ -116,7 +230,14 @@ pub(crate) async fn approved_changes(
         Ok(viewer) => viewer,
         Err(why) => return unauthenticated(&why),
     };
-    match start_feed(&state.db, &viewer, http.query_string()).await {
+    match start_feed(
+        &state.db,
+        &viewer,
+        http.query_string(),
+        state.exports.write_timeout,
+    )
+    .await
+    {
         Ok(response) => response,
         Err(error) => error_response(&error),
     }
@@ -139,6 +260,11 @@ fn error_response(error: &ApiError) -> HttpResponse {
         ApiError::Forbidden(_) => HttpResponse::Forbidden(),
         ApiError::NotFound(_) => HttpResponse::NotFound(),
         ApiError::Conflict(_) => HttpResponse::Conflict(),
+        ApiError::Unavailable => {
+            let mut builder = HttpResponse::ServiceUnavailable();
+            builder.insert_header((header::RETRY_AFTER, "5"));
+            builder
+        }
         ApiError::Internal => HttpResponse::InternalServerError(),
     };
     response.json(body)
@@ -267,24 +393,95 @@ trait Export {
     async fn next(&mut self) -> ApiResult<Option<Bytes>>;
 }
 
+/// Where an export's body stands.
+enum Progress<E> {
+    /// Streaming.
+    Running(E),
+    /// The client read nothing for the write timeout: the export was dropped (its slot and
+    /// snapshot freed); the transfer breaks off at the next write.
+    CutOff,
+    /// Done.
+    Ended,
+}
+
 /// The body of an export. A failure is logged and breaks the transfer off (the client sees
 /// a broken transfer, never a short file that looks complete); the export is dropped with
 /// it, and its snapshot, if any, ends.
-fn file_body<E: Export>(
+///
+/// A watchdog cuts off a client that stops reading: when no piece has been asked for within
+/// `write_timeout` of the last one handed over (and none is being read), it drops the
+/// export, which gives back its slot and rolls back its snapshot.
+fn file_body<E: Export + 'static>(
     export: E,
     what: &'static str,
+    write_timeout: Duration,
 ) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
-    stream::unfold(Some(export), move |export| async move {
-        let mut export = export?;
-        match export.next().await {
-            Ok(Some(bytes)) => Some((Ok(bytes), Some(export))),
-            Ok(None) => None,
-            Err(error) => {
-                tracing::error!(code = error.code(), export = what, "an export broke off");
-                Some((Err(std::io::Error::other("the export failed")), None))
-            }
-        }
+    let progress = Rc::new(tokio::sync::Mutex::new(Progress::Running(export)));
+    let handed = Rc::new(Cell::new(Instant::now()));
+    actix_web::rt::spawn(watchdog(
+        Rc::downgrade(&progress),
+        handed.clone(),
+        write_timeout,
+        what,
+    ));
+    stream::unfold((progress, handed), move |(progress, handed)| async move {
+        let mut state = progress.lock().await;
+        let item = match &mut *state {
+            Progress::Running(export) => match export.next().await {
+                Ok(Some(bytes)) => {
+                    handed.set(Instant::now());
+                    return {
+                        drop(state);
+                        Some((Ok(bytes), (progress, handed)))
+                    };
+                }
+                Ok(None) => None,
+                Err(error) => {
+                    tracing::error!(code = error.code(), export = what, "an export broke off");
+                    Some(std::io::Error::other("the export failed"))
+                }
+            },
+            Progress::CutOff => Some(std::io::Error::other("the client stopped reading")),
+            Progress::Ended => None,
+        };
+        *state = Progress::Ended;
+        drop(state);
+        item.map(|error| (Err(error), (progress, handed)))
     })
+}
+
+/// Drops a running export whose client has read nothing for `write_timeout`.
+async fn watchdog<E>(
+    progress: std::rc::Weak<tokio::sync::Mutex<Progress<E>>>,
+    handed: Rc<Cell<Instant>>,
+    write_timeout: Duration,
+    what: &'static str,
+) {
+    let tick = std::cmp::max(write_timeout / 4, Duration::from_millis(50));
+    loop {
+        tokio::time::sleep(tick).await;
+        // The body is gone (finished, or the client disconnected): nothing to watch.
+        let Some(progress) = progress.upgrade() else {
+            return;
+        };
+        // A piece is being read from the database: the client is waiting on us.
+        let Ok(mut state) = progress.try_lock() else {
+            continue;
+        };
+        match &*state {
+            Progress::Running(_) if handed.get().elapsed() >= write_timeout => {
+                tracing::warn!(
+                    export = what,
+                    seconds = write_timeout.as_secs(),
+                    "the client stopped reading: export cut off, its slot and snapshot freed"
+                );
+                *state = Progress::CutOff;
+                return;
+            }
+            Progress::Running(_) => {}
+            Progress::CutOff | Progress::Ended => return,
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -443,17 +640,31 @@ async fn begin_snapshot(db: &DatabaseConnection) -> ApiResult<DatabaseTransactio
     })
 }
 
+/// A catalog export's parameters, checked before a slot is taken.
+struct CatalogRequest {
+    round_id: i32,
+    format: Format,
+}
+
+impl CatalogRequest {
+    fn parse(viewer: &Viewer, query: &str) -> ApiResult<Self> {
+        auth::require_feed_reader(viewer)?;
+        let params = Params::parse(query, &["round", "format", "dialect"])?;
+        Ok(Self {
+            round_id: params.round_id()?,
+            format: params.format()?,
+        })
+    }
+}
+
 async fn start_catalog(
     db: &DatabaseConnection,
     viewer: &Viewer,
-    query: &str,
-    permit: tokio::sync::OwnedSemaphorePermit,
+    request: CatalogRequest,
+    hold: ExportHold,
+    write_timeout: Duration,
 ) -> ApiResult<HttpResponse> {
-    auth::require_feed_reader(viewer)?;
-    let params = Params::parse(query, &["round", "format", "dialect"])?;
-    let round_id = params.round_id()?;
-    let format = params.format()?;
-
+    let CatalogRequest { round_id, format } = request;
     let txn = begin_snapshot(db).await?;
     let round = budget_round::Entity::find_by_id(round_id)
         .one(&txn)
@@ -480,7 +691,7 @@ async fn start_catalog(
         columns: CATALOG_COLUMNS,
     };
     let export = CatalogExport {
-        _permit: permit,
+        _hold: hold,
         txn: Some(txn),
         condition,
         round_name: round.name.clone(),
@@ -489,14 +700,20 @@ async fn start_catalog(
         writer,
         started: false,
     };
-    Ok(file_response(&file_name("katalog", &round, format), format)
-        .streaming(file_body(export, "catalog")))
+    Ok(
+        file_response(&file_name("katalog", &round, format), format).streaming(file_body(
+            export,
+            "catalog",
+            write_timeout,
+        )),
+    )
 }
 
 /// A catalog export under way.
 struct CatalogExport {
-    /// Its turn among the concurrent exports, given back when the export ends.
-    _permit: tokio::sync::OwnedSemaphorePermit,
+    /// Its slot among the concurrent exports and its caller's place, given back when the
+    /// export ends (or is cut off).
+    _hold: ExportHold,
     /// The snapshot; `None` once the export has ended.
     txn: Option<DatabaseTransaction>,
     /// The proposals of the round the caller may see.
@@ -658,6 +875,7 @@ async fn start_feed(
     db: &DatabaseConnection,
     viewer: &Viewer,
     query: &str,
+    write_timeout: Duration,
 ) -> ApiResult<HttpResponse> {
     auth::require_feed_reader(viewer)?;
     let params = Params::parse(query, &["round", "format", "dialect", "after"])?;
@@ -685,7 +903,7 @@ async fn start_feed(
         started: false,
         done: false,
     };
-    let body = file_body(export, "approved-changes");
+    let body = file_body(export, "approved-changes", write_timeout);
     let name = file_name("godkendte-aendringer", &round, format);
     Ok(file_response(&name, format)
         // What to pass as `after` next time; as `endCursor`, never behind the `after` given.

@@ -15,6 +15,7 @@ use crate::auth::Viewer;
 use crate::auth::token::AuthConfig;
 use crate::graphql::{AppSchema, request_data};
 
+pub use export::{CONCURRENT_SNAPSHOT_EXPORTS, ExportSlots};
 pub use request_id::request_id;
 
 /// What every handler shares.
@@ -28,12 +29,13 @@ pub struct AppState {
     /// How tokens are verified.
     pub auth: AuthConfig,
     /// Catalog exports hold a connection and a snapshot while they stream: this bounds how
-    /// many run at once (more wait their turn), so downloads cannot drain the pool.
-    pub exports: std::sync::Arc<tokio::sync::Semaphore>,
+    /// many run at once, and who holds one.
+    pub exports: export::ExportSlots,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// How long a request body may take to arrive.
+    pub body_timeout: std::time::Duration,
 }
-
-/// How many catalog exports stream at once per server.
-pub const CONCURRENT_SNAPSHOT_EXPORTS: usize = 4;
 
 /// Routes of the app.
 pub fn routes(config: &mut web::ServiceConfig) {
@@ -53,15 +55,86 @@ pub(crate) fn error_body(code: &str, message: &str) -> serde_json::Value {
     json!({ "errors": [{ "message": message, "extensions": { "code": code } }] })
 }
 
-async fn graphql(state: web::Data<AppState>, http: HttpRequest, body: web::Bytes) -> HttpResponse {
+async fn graphql(
+    state: web::Data<AppState>,
+    http: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    if let Some(refusal) = refuse_unless_json(&http) {
+        return refusal;
+    }
     let viewer = match authenticate(&state, &http) {
         Ok(viewer) => viewer,
         Err(why) => return unauthenticated(&why),
+    };
+    let body = match read_body(&state, payload).await {
+        Ok(body) => body,
+        Err(refusal) => return *refusal,
     };
     match serde_json::from_slice::<async_graphql::Request>(&body) {
         Ok(request) => execute(&state, viewer, request).await,
         Err(error) => not_a_request(&error.to_string()),
     }
+}
+
+/// A POST must say it carries JSON. A browser sends `text/plain`, form data and
+/// `multipart/form-data` to another site without asking (no CORS preflight), so executing
+/// those would let any web page post mutations with a signed-in user's cookies or run
+/// queries on a user's network: they get 415 and run nothing.
+fn refuse_unless_json(http: &HttpRequest) -> Option<HttpResponse> {
+    let essence = http
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(|essence| essence.trim().to_ascii_lowercase());
+    match essence.as_deref() {
+        Some("application/json" | "application/graphql-response+json") => None,
+        other => Some(HttpResponse::UnsupportedMediaType().json(error_body(
+            "BAD_USER_INPUT",
+            &format!(
+                "a GraphQL request is sent as Content-Type: application/json, not {}",
+                other.unwrap_or("without a Content-Type")
+            ),
+        ))),
+    }
+}
+
+/// The request body, at most `max_body_bytes`, arriving within `body_timeout`: a client
+/// that announces a body and never sends it (or trickles it) gets 408 and frees its worker.
+async fn read_body(
+    state: &AppState,
+    payload: web::Payload,
+) -> Result<web::Bytes, Box<HttpResponse>> {
+    let refusal = match tokio::time::timeout(
+        state.body_timeout,
+        payload.to_bytes_limited(state.max_body_bytes),
+    )
+    .await
+    {
+        Ok(Ok(Ok(body))) => return Ok(body),
+        Ok(Ok(Err(error))) => HttpResponse::BadRequest().json(error_body(
+            "BAD_USER_INPUT",
+            &format!("the request body could not be read: {error}"),
+        )),
+        Ok(Err(_)) => HttpResponse::PayloadTooLarge().json(error_body(
+            "BAD_USER_INPUT",
+            &format!(
+                "the request body is larger than {} bytes",
+                state.max_body_bytes
+            ),
+        )),
+        Err(_) => HttpResponse::RequestTimeout()
+            .insert_header((header::CONNECTION, "close"))
+            .json(error_body(
+                "BAD_USER_INPUT",
+                &format!(
+                    "the request body did not arrive within {} s",
+                    state.body_timeout.as_secs()
+                ),
+            )),
+    };
+    Err(Box::new(refusal))
 }
 
 /// The caller from `Authorization: Bearer …`: none is anonymous; an invalid one is refused
@@ -252,11 +325,19 @@ async fn health() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
+/// How long `/ready` waits for the database before it says 503: a load balancer's probe
+/// must get an answer well within its own timeout.
+const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    match state.db.ping().await {
-        Ok(()) => HttpResponse::Ok().json(json!({ "status": "ready" })),
-        Err(error) => {
+    match tokio::time::timeout(READY_TIMEOUT, state.db.ping()).await {
+        Ok(Ok(())) => HttpResponse::Ok().json(json!({ "status": "ready" })),
+        Ok(Err(error)) => {
             tracing::warn!(%error, "database not reachable");
+            HttpResponse::ServiceUnavailable().json(json!({ "status": "database unreachable" }))
+        }
+        Err(_) => {
+            tracing::warn!("database did not answer within the readiness timeout");
             HttpResponse::ServiceUnavailable().json(json!({ "status": "database unreachable" }))
         }
     }

@@ -935,12 +935,17 @@ async fn a_database_failure_mid_stream_breaks_the_transfer() {
 #[actix_web::test]
 async fn more_concurrent_catalog_exports_than_slots_all_complete_alike() {
     let app = TestApp::spawn().await;
-    let reader = app.token(&["reader"], &[]);
     let round = app.round_id(2023).await;
     let path = format!("/export/catalog?round={round}&format=jsonl");
-    // Twice as many as run at once: the rest wait their turn, none fails.
+    // Twice as many readers as exports run at once: the rest wait their turn (within the
+    // slot wait), none fails. (One caller gets one at a time: see edge.rs.)
+    let readers: Vec<String> = (0..2 * api::http::CONCURRENT_SNAPSHOT_EXPORTS)
+        .map(|n| app.token_for(&format!("reader.{n}"), &["reader"], &[]))
+        .collect();
     let downloads = futures_util::future::join_all(
-        (0..2 * api::http::CONCURRENT_SNAPSHOT_EXPORTS).map(|_| app.download(Some(&reader), &path)),
+        readers
+            .iter()
+            .map(|reader| app.download(Some(reader), &path)),
     )
     .await;
     assert!(!downloads[0].body.is_empty());

@@ -6,6 +6,7 @@
 mod access;
 mod budgets;
 mod catalog;
+mod edge;
 mod exports;
 mod feed;
 mod fixtures;
