@@ -38,6 +38,9 @@ pub struct Config {
     pub max_complexity: usize,
     /// HTTP worker threads.
     pub workers: usize,
+    /// Origins of browser pages that may call the API (CORS), exactly as browsers send
+    /// them (`https://budget.example`); none by default.
+    pub cors_origins: Vec<String>,
 }
 
 /// The embedded default database: a file next to where the server runs.
@@ -57,6 +60,7 @@ impl Default for Config {
             max_depth: 12,
             max_complexity: 20_000,
             workers: 2,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -105,6 +109,8 @@ impl Config {
         config.workers = number("PRIORITERING_WORKERS")?
             .unwrap_or(config.workers)
             .max(1);
+        config.cors_origins =
+            crate::http::cors::parse_origins(var("PRIORITERING_CORS_ORIGINS").as_deref())?;
         Ok(config)
     }
 }

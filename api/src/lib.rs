@@ -64,8 +64,10 @@ pub fn serve(
         )),
     });
     let max_body = config.max_body_bytes;
+    let cors = http::cors::Cors::new(&config.cors_origins);
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(cors.clone())
             .wrap(Compress::default())
             .wrap(from_fn(request_id))
             .app_data(state.clone())
