@@ -208,20 +208,23 @@ impl AuthConfig {
         config.check_algorithms()?;
         config.issuer = var("AUTH_ISSUER");
         config.audience = var("AUTH_AUDIENCE");
-        if production && config.issuer.is_none() {
-            return Err(
-                "production configuration needs AUTH_ISSUER: the `iss` of the \
-                        identity provider's tokens"
-                    .to_owned(),
-            );
-        }
-        if production && config.audience.is_none() {
-            return Err(
-                "production configuration needs AUTH_AUDIENCE: the `aud` the \
-                        identity provider puts in tokens for this API (otherwise its \
-                        tokens for any other application are accepted)"
-                    .to_owned(),
-            );
+        let required = [
+            (
+                "AUTH_ISSUER",
+                &config.issuer,
+                "the `iss` of the identity provider's tokens",
+            ),
+            (
+                "AUTH_AUDIENCE",
+                &config.audience,
+                "the `aud` of its tokens for this API; without it, its tokens for any other \
+                 application are accepted",
+            ),
+        ];
+        for (name, value, meaning) in required {
+            if production && value.is_none() {
+                return Err(format!("production configuration needs {name}: {meaning}"));
+            }
         }
         if let Some(claim) = var("AUTH_ROLES_CLAIM") {
             config.roles_claim = claim;
@@ -314,16 +317,16 @@ impl AuthConfig {
         let claims = decode::<Value>(token, &key, &validation)
             .map_err(|error| describe(error.kind()))?
             .claims;
-        self.viewer(&claims)
-    }
-
-    fn viewer(&self, claims: &Value) -> Result<Viewer, String> {
         let subject = claims.get("sub").and_then(Value::as_str);
         if subject.is_some_and(|sub| sub.chars().count() > MAX_SUBJECT_CHARS) {
             return Err(format!(
                 "subject longer than {MAX_SUBJECT_CHARS} characters"
             ));
         }
+        Ok(self.viewer(&claims))
+    }
+
+    fn viewer(&self, claims: &Value) -> Viewer {
         let mut roles = Vec::new();
         for role in strings(claim(claims, &self.roles_claim))
             .iter()
@@ -341,15 +344,15 @@ impl AuthConfig {
             .collect();
         // A display name is kept to what the database records; it identifies no one.
         let short = |text: &str| text.chars().take(MAX_SUBJECT_CHARS).collect::<String>();
-        Ok(Viewer {
-            subject: subject.map(str::to_owned),
+        Viewer {
+            subject: claims.get("sub").and_then(Value::as_str).map(str::to_owned),
             name: claim(claims, &self.name_claim)
                 .and_then(Value::as_str)
                 .map(short),
             roles,
             committees,
             expires_at: claims.get("exp").and_then(Value::as_i64),
-        })
+        }
     }
 
     /// Signs a token with the shared secret (the development `token` command).
