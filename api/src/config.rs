@@ -51,6 +51,9 @@ pub struct Config {
     pub export_slot_wait: Duration,
     /// How many catalog exports stream at once per server.
     pub export_slots: usize,
+    /// Origins of browser pages that may call the API (CORS), exactly as browsers send
+    /// them (`https://budget.example`); none by default.
+    pub cors_origins: Vec<String>,
 }
 
 /// The embedded default database: a file next to where the server runs.
@@ -75,6 +78,7 @@ impl Default for Config {
             export_write_timeout: Duration::from_secs(30),
             export_slot_wait: Duration::from_secs(5),
             export_slots: crate::http::CONCURRENT_SNAPSHOT_EXPORTS,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -140,6 +144,8 @@ impl Config {
         config.export_slots = number("PRIORITERING_EXPORT_SLOTS")?
             .unwrap_or(config.export_slots)
             .max(1);
+        config.cors_origins =
+            crate::http::cors::parse_origins(var("PRIORITERING_CORS_ORIGINS").as_deref())?;
         Ok(config)
     }
 }

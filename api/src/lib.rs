@@ -68,8 +68,10 @@ pub fn serve(
         body_timeout: config.body_timeout,
     });
     let max_body = config.max_body_bytes;
+    let cors = http::cors::Cors::new(&config.cors_origins);
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(cors.clone())
             .wrap(Compress::default())
             .wrap(from_fn(request_id))
             .app_data(state.clone())

@@ -34,16 +34,21 @@ pub enum Role {
 }
 
 impl Role {
-    /// Reads a role as identity providers name it; unknown names are ignored by the caller.
+    /// Every role, in the order the built-in names are listed.
+    pub const ALL: [Self; 5] = [
+        Self::Reader,
+        Self::Coordinator,
+        Self::HuMember,
+        Self::Admin,
+        Self::Integration,
+    ];
+
+    /// The role with exactly this built-in name (`admin`, not `Admin` nor `budget_office`).
+    /// Loose aliases are gone on purpose: a token's `"Skole admin"` must not make its holder
+    /// the budget office. Identity providers' own group names are mapped by configuration
+    /// (`AUTH_ROLE_MAP`, see [`token::RoleNames`]).
     pub fn parse(name: &str) -> Option<Self> {
-        match name.trim().to_lowercase().replace('-', "_").as_str() {
-            "reader" | "politician" | "politiker" => Some(Self::Reader),
-            "coordinator" | "budget_coordinator" | "budgetkoordinator" => Some(Self::Coordinator),
-            "hu" | "hu_member" | "hovedmed" => Some(Self::HuMember),
-            "admin" | "budget_office" | "budgetafdeling" => Some(Self::Admin),
-            "integration" => Some(Self::Integration),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|role| role.as_str() == name)
     }
 
     /// The name used in tokens this server issues.
@@ -67,7 +72,8 @@ pub struct Viewer {
     pub name: Option<String>,
     /// Roles; several give the union of their rights.
     pub roles: Vec<Role>,
-    /// Committee codes a coordinator works for, normalised (`ØU`).
+    /// Committee codes a coordinator works for, exactly as the token names them (in NFC):
+    /// `ØU`, not `øu`; a string claim is one code, never split into words.
     pub committees: Vec<String>,
     /// When the token expires (seconds since 1970); long-lived subscriptions end then.
     pub expires_at: Option<i64>,
@@ -89,7 +95,8 @@ impl Viewer {
         self.roles.contains(&role)
     }
 
-    /// Whether the caller coordinates the committee with `code`.
+    /// Whether the caller coordinates the committee with `code` (a stored code, or one a
+    /// person typed, normalised as stored codes are); the token's codes must equal it.
     pub fn coordinates(&self, code: &str) -> bool {
         self.has(Role::Coordinator)
             && self

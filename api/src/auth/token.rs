@@ -3,14 +3,16 @@
 //! keys (no algorithm confusion), `alg: none` cannot parse, `exp` is required and `nbf`,
 //! `iss` and `aud` are checked with a small leeway.
 
+use std::collections::BTreeMap;
 use std::str::FromStr;
 
-use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::jwk::{Jwk, JwkSet, KeyOperations, PublicKeyUse};
 use jsonwebtoken::{
     Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
     errors::ErrorKind,
 };
 use serde_json::{Value, json};
+use unicode_normalization::UnicodeNormalization;
 
 use crate::auth::{Role, Viewer};
 use crate::domain::model::normalize_committee_code;
@@ -21,6 +23,10 @@ pub const DEVELOPMENT_SECRET: &str = "prioritering-development-secret-never-use-
 
 /// Larger tokens are refused before any parsing.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
+
+/// The longest `sub` accepted: what the database records. A longer one is refused, not cut,
+/// so two long subjects that share their first 200 characters cannot become one person.
+pub const MAX_SUBJECT_CHARS: usize = 200;
 
 /// Verification keys.
 #[derive(Clone)]
@@ -58,6 +64,8 @@ pub struct AuthConfig {
     pub audience: Option<String>,
     /// Claim holding the roles; a dotted path such as `realm_access.roles`.
     pub roles_claim: String,
+    /// Which values of the roles claim grant which role.
+    pub role_names: RoleNames,
     /// Claim holding the committee codes of a coordinator.
     pub committees_claim: String,
     /// Claim holding the display name.
@@ -78,6 +86,7 @@ impl AuthConfig {
             issuer: None,
             audience: None,
             roles_claim: "roles".to_owned(),
+            role_names: RoleNames::default(),
             committees_claim: "committees".to_owned(),
             name_claim: "name".to_owned(),
             leeway_seconds: 30,
@@ -96,7 +105,9 @@ impl AuthConfig {
     }
 
     /// Reads the configuration from `AUTH_*` variables (see the README). In production,
-    /// key material must be configured: the development secret is never used there.
+    /// key material, `AUTH_ISSUER` and `AUTH_AUDIENCE` must be configured: the development
+    /// secret is never used there, and without an audience a token the same identity
+    /// provider issued for another application (a payroll app's admin) would be accepted.
     pub fn from_env(
         production: bool,
         var: impl Fn(&str) -> Option<String>,
@@ -157,7 +168,7 @@ impl AuthConfig {
                     .map_err(|error| format!("AUTH_JWKS_FILE {path}: {error}"))?;
                 let mut keys = Vec::new();
                 let mut found_algorithms = Vec::new();
-                for jwk in &set.keys {
+                for jwk in set.keys.iter().filter(|jwk| verifies_signatures(jwk)) {
                     let key = DecodingKey::from_jwk(jwk)
                         .map_err(|error| format!("AUTH_JWKS_FILE {path}: {error}"))?;
                     if let Some(algorithm) = jwk
@@ -173,7 +184,9 @@ impl AuthConfig {
                     });
                 }
                 if keys.is_empty() {
-                    return Err(format!("AUTH_JWKS_FILE {path} holds no keys"));
+                    return Err(format!(
+                        "AUTH_JWKS_FILE {path} holds no signature keys (\"use\": \"sig\")"
+                    ));
                 }
                 found_algorithms.dedup();
                 config.keys = Keys::Public(keys);
@@ -195,8 +208,29 @@ impl AuthConfig {
         config.check_algorithms()?;
         config.issuer = var("AUTH_ISSUER");
         config.audience = var("AUTH_AUDIENCE");
+        let required = [
+            (
+                "AUTH_ISSUER",
+                &config.issuer,
+                "the `iss` of the identity provider's tokens",
+            ),
+            (
+                "AUTH_AUDIENCE",
+                &config.audience,
+                "the `aud` of its tokens for this API; without it, its tokens for any other \
+                 application are accepted",
+            ),
+        ];
+        for (name, value, meaning) in required {
+            if production && value.is_none() {
+                return Err(format!("production configuration needs {name}: {meaning}"));
+            }
+        }
         if let Some(claim) = var("AUTH_ROLES_CLAIM") {
             config.roles_claim = claim;
+        }
+        if let Some(map) = var("AUTH_ROLE_MAP") {
+            config.role_names = RoleNames::parse(&map)?;
         }
         if let Some(claim) = var("AUTH_COMMITTEES_CLAIM") {
             config.committees_claim = claim;
@@ -237,6 +271,11 @@ impl AuthConfig {
             return Err("token too large".to_owned());
         }
         let header = decode_header(token).map_err(|_| "malformed token".to_owned())?;
+        // `crit` names extensions the verifier must understand (RFC 7515 §4.1.11): this one
+        // understands none, so any token that has the header is refused, as the RFC asks.
+        if header.crit.is_some() {
+            return Err("critical header extensions are not supported".to_owned());
+        }
         if !self.algorithms.contains(&header.alg) {
             return Err(format!("algorithm {:?} not allowed", header.alg));
         }
@@ -278,22 +317,35 @@ impl AuthConfig {
         let claims = decode::<Value>(token, &key, &validation)
             .map_err(|error| describe(error.kind()))?
             .claims;
+        let subject = claims.get("sub").and_then(Value::as_str);
+        if subject.is_some_and(|sub| sub.chars().count() > MAX_SUBJECT_CHARS) {
+            return Err(format!(
+                "subject longer than {MAX_SUBJECT_CHARS} characters"
+            ));
+        }
         Ok(self.viewer(&claims))
     }
 
     fn viewer(&self, claims: &Value) -> Viewer {
-        let roles = strings(claim(claims, &self.roles_claim))
+        let mut roles = Vec::new();
+        for role in strings(claim(claims, &self.roles_claim))
             .iter()
-            .filter_map(|name| Role::parse(name))
-            .collect();
+            .filter_map(|name| self.role_names.role(name))
+        {
+            if !roles.contains(&role) {
+                roles.push(role);
+            }
+        }
+        // Exactly as the token names them, after NFC: no trimming, no case mapping (which
+        // would make `ſu` the committee `SU`).
         let committees = strings(claim(claims, &self.committees_claim))
             .iter()
-            .map(|code| normalize_committee_code(code))
+            .map(|code| nfc(code))
             .collect();
-        // Kept to what the database records (200 characters).
-        let short = |text: &str| text.chars().take(200).collect::<String>();
+        // A display name is kept to what the database records; it identifies no one.
+        let short = |text: &str| text.chars().take(MAX_SUBJECT_CHARS).collect::<String>();
         Viewer {
-            subject: claims.get("sub").and_then(Value::as_str).map(short),
+            subject: claims.get("sub").and_then(Value::as_str).map(str::to_owned),
             name: claim(claims, &self.name_claim)
                 .and_then(Value::as_str)
                 .map(short),
@@ -348,7 +400,8 @@ fn claim<'a>(claims: &'a Value, path: &str) -> Option<&'a Value> {
         .try_fold(claims, |value, part| value.get(part))
 }
 
-/// A claim's strings: a JSON array of strings, or one string of space-separated values.
+/// A claim's strings: each string of a JSON array, or one string as ONE value. A string is
+/// never split into words: `"Skole admin"` is a group of that name, not the role `admin`.
 fn strings(value: Option<&Value>) -> Vec<String> {
     match value {
         Some(Value::Array(items)) => items
@@ -356,8 +409,85 @@ fn strings(value: Option<&Value>) -> Vec<String> {
             .filter_map(Value::as_str)
             .map(str::to_owned)
             .collect(),
-        Some(Value::String(text)) => text.split_whitespace().map(str::to_owned).collect(),
+        Some(Value::String(text)) => vec![text.clone()],
         _ => Vec::new(),
+    }
+}
+
+/// Text in Unicode normal form C, so `Å` typed as `A` + ring matches `Å` typed as one
+/// character, and nothing else changes.
+fn nfc(text: &str) -> String {
+    text.nfc().collect()
+}
+
+/// Whether a JWKS key may verify signatures: a key published for encryption (`use: enc`,
+/// or `key_ops` without `verify`) is not, even when it is a key of the right type.
+fn verifies_signatures(jwk: &Jwk) -> bool {
+    let usable = match &jwk.common.public_key_use {
+        None | Some(PublicKeyUse::Signature) => true,
+        Some(PublicKeyUse::Encryption | PublicKeyUse::Other(_)) => false,
+    };
+    let operations = jwk
+        .common
+        .key_operations
+        .as_ref()
+        .is_none_or(|ops| ops.contains(&KeyOperations::Verify));
+    usable && operations
+}
+
+/// Which values of the roles claim grant which role: the built-in names (`reader`,
+/// `coordinator`, `hu_member`, `admin`, `integration`) exactly, and the identity provider's
+/// own group names as `AUTH_ROLE_MAP` maps them. Nothing else grants anything: no case
+/// folding, no aliases, no words picked out of a longer name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoleNames {
+    /// Group name (NFC) → role.
+    mapped: BTreeMap<String, Role>,
+}
+
+impl RoleNames {
+    /// Reads `AUTH_ROLE_MAP`: comma-separated `role:group` pairs, e.g.
+    /// `admin:Budgetkontoret,hu_member:HovedMED`. The role is a built-in name; the group is
+    /// everything after the first colon (spaces inside it kept, around it trimmed), so it
+    /// may hold spaces and colons but no comma. A role may be given several groups; a
+    /// group maps to one role, and a built-in name cannot be remapped.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut mapped = BTreeMap::new();
+        for entry in text.split(',') {
+            let entry = entry.trim();
+            let fail = |why: String| Err(format!("AUTH_ROLE_MAP: {why}"));
+            if entry.is_empty() {
+                return fail("an empty entry (a comma too many?)".to_owned());
+            }
+            let Some((role, group)) = entry.split_once(':') else {
+                return fail(format!("{entry:?} is not role:group"));
+            };
+            let Some(role) = Role::parse(role.trim()) else {
+                return fail(format!(
+                    "{entry:?}: unknown role {:?} (one of {})",
+                    role.trim(),
+                    Role::ALL.map(Role::as_str).join(", ")
+                ));
+            };
+            let group = nfc(group.trim());
+            if group.is_empty() {
+                return fail(format!("{entry:?} names no group after the colon"));
+            }
+            if Role::parse(&group).is_some() {
+                return fail(format!(
+                    "{group:?} is a built-in role name and cannot be mapped"
+                ));
+            }
+            if mapped.insert(group.clone(), role).is_some() {
+                return fail(format!("{group:?} is mapped more than once"));
+            }
+        }
+        Ok(Self { mapped })
+    }
+
+    /// The role a claim value grants, if any.
+    pub fn role(&self, value: &str) -> Option<Role> {
+        Role::parse(value).or_else(|| self.mapped.get(&nfc(value)).copied())
     }
 }
 

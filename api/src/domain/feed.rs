@@ -14,7 +14,7 @@
 //! sequence it processed and asks for what follows never misses an item and never gets one
 //! twice.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
@@ -23,6 +23,7 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 
+use crate::auth::Viewer;
 use crate::domain::model::{BudgetLineKind, ChangeEntry, ProposalStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::events::{Event, Events};
@@ -297,6 +298,36 @@ async fn take_sequences(txn: &impl ConnectionTrait, count: i64) -> ApiResult<i64
     };
     let last: i64 = row.try_get("", "last_sequence")?;
     Ok(last - count + 1)
+}
+
+/// The `reason` of an item as `viewer` may read it, given whether `viewer` may see the
+/// item's proposal now. The reason quotes the decision (its body, date, outcome and
+/// wording) or the budget office's note on a correction: text about the proposal, which
+/// is read through the proposal, as its decisions are. Whoever may not see the proposal now
+/// (an integration, once the approval was reversed) gets the amounts and no words, so the
+/// reason never shows what the item's `decision` hides. The API and the exports ask this.
+pub fn readable_reason(item: &approved_change::Model, proposal_visible: bool) -> Option<&str> {
+    if proposal_visible {
+        item.reason.as_deref()
+    } else {
+        None
+    }
+}
+
+/// Which of the items' proposals `viewer` may see now: the `proposal_visible` of
+/// [`readable_reason`] for a batch of items, in one query.
+pub async fn visible_proposals_of(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    items: &[approved_change::Model],
+) -> ApiResult<HashSet<i32>> {
+    let mut ids: Vec<i32> = items.iter().map(|item| item.proposal_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(crate::domain::proposal::by_ids(db, viewer, &ids)
+        .await?
+        .into_keys()
+        .collect())
 }
 
 /// The items of a round after `after` (a sequence), in sequence order; at most `limit`.

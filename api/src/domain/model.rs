@@ -173,8 +173,23 @@ pub fn proposal_number(committee_code: &str, sequence: i32) -> String {
 }
 
 /// Normalises a committee code as typed by a person (`øu` → `ØU`); Danish letters included.
+/// Unicode NFC first, so `Å` typed as `A` + ring is `Å`; then each letter that has a plain
+/// capital whose small letter is itself becomes that capital. Letters that only fold into
+/// another letter stay as they are: the long s of `ſu` is not the `S` of `SU`, nor the
+/// dotless ı an `I`. A token's committee claim is compared exactly, without even this.
 pub fn normalize_committee_code(code: &str) -> String {
-    code.trim().to_uppercase()
+    use unicode_normalization::UnicodeNormalization;
+    code.trim()
+        .nfc()
+        .map(|c| {
+            let mut upper = c.to_uppercase();
+            match (upper.next(), upper.next()) {
+                (Some(capital), None) if capital.to_lowercase().eq(c.to_lowercase()) => capital,
+                _ => c,
+            }
+        })
+        .nfc()
+        .collect()
 }
 
 /// A key that orders text the Danish way under any database collation: case-insensitive,

@@ -897,6 +897,7 @@ async fn start_feed(
         db: db.clone(),
         round_id: round.id,
         round_name: round.name.clone(),
+        viewer: viewer.clone(),
         after,
         head,
         writer,
@@ -916,6 +917,8 @@ struct FeedExport {
     db: DatabaseConnection,
     round_id: i32,
     round_name: String,
+    /// Who downloads: reasons follow what they may see ([`feed::readable_reason`]).
+    viewer: Viewer,
     /// The last sequence written.
     after: i64,
     /// The last sequence the file holds.
@@ -946,9 +949,11 @@ impl Export for FeedExport {
         }
         let areas =
             policy_area_names(&self.db, items.iter().filter_map(|i| i.policy_area_id)).await?;
+        let visible = feed::visible_proposals_of(&self.db, &self.viewer, &items).await?;
         let mut out = Vec::new();
         for item in &items {
-            self.write(&mut out, item, &areas);
+            let reason = feed::readable_reason(item, visible.contains(&item.proposal_id));
+            self.write(&mut out, item, reason, &areas);
         }
         Ok(Some(Bytes::from(out)))
     }
@@ -959,6 +964,7 @@ impl FeedExport {
         &self,
         out: &mut Vec<u8>,
         item: &approved_change::Model,
+        reason: Option<&str>,
         areas: &HashMap<i32, String>,
     ) {
         let area = item
@@ -988,7 +994,7 @@ impl FeedExport {
                 Field::Text(entry.map_or("", ChangeEntry::label)),
                 item.decision_id
                     .map_or(Field::Null, |id| Field::Int(i64::from(id))),
-                Field::text_or_null(item.reason.as_deref()),
+                Field::text_or_null(reason),
                 Field::Text(&recorded_at),
                 Field::text_or_null(item.recorded_by.as_deref()),
             ],

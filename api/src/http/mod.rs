@@ -1,6 +1,7 @@
 //! HTTP routes: `/graphql` (POST queries, GET queries or GraphiQL, WebSocket
 //! subscriptions), `/export/…` (files of a round), `/health`, `/ready`.
 
+pub mod cors;
 mod export;
 mod request_id;
 

@@ -1,8 +1,7 @@
 //! Every request gets an id (the caller's `X-Request-Id` when sane, else a new one), logged
 //! on every line the request causes and returned in the response header.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use actix_web::Error;
 use actix_web::body::MessageBody;
@@ -11,17 +10,25 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use tracing::Instrument;
 
-static COUNTER: AtomicU64 = AtomicU64::new(0);
-
 const HEADER: &str = "x-request-id";
 
+/// A new id: 128 random bits from the operating system, as 32 hex digits. Random, because
+/// an id built from the process id and a counter tells any caller how many requests the
+/// server has served and when it restarted; 128 bits, so ids never collide in the logs.
 fn new_id() -> String {
-    let started = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or_default();
-    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("{:x}-{:x}-{count:x}", started, std::process::id())
+    let mut bytes = [0u8; 16];
+    if getrandom::getrandom(&mut bytes).is_err() {
+        // The OS refused randomness (practically never): the standard library's per-process
+        // random hash keys still give an id that reveals nothing.
+        use std::hash::{BuildHasher, Hasher};
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u128(Instant::now().elapsed().as_nanos());
+        let half = hasher.finish().to_be_bytes();
+        bytes[..8].copy_from_slice(&half);
+        hasher.write_u64(u64::from_be_bytes(half));
+        bytes[8..].copy_from_slice(&hasher.finish().to_be_bytes());
+    }
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 fn sane(value: &HeaderValue) -> Option<String> {
@@ -65,4 +72,22 @@ pub async fn request_id(
         );
     });
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_ids_are_128_random_bits_in_hex() {
+        let ids: Vec<String> = (0..100).map(|_| new_id()).collect();
+        assert!(
+            ids.iter()
+                .all(|id| id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()))
+        );
+        let mut unique = ids.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), ids.len());
+    }
 }

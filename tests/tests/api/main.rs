@@ -6,6 +6,8 @@
 mod access;
 mod budgets;
 mod catalog;
+mod cors;
+mod disclosure;
 mod edge;
 mod exports;
 mod feed;

@@ -3,6 +3,7 @@
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
+use crate::domain::feed;
 use crate::domain::model::{BudgetLineKind, ChangeEntry, ExpenseType};
 use crate::graphql::ids::{self, Kind};
 use crate::graphql::loader;
@@ -129,15 +130,10 @@ impl ApprovedChange {
         let Some(decision_id) = self.0.decision_id else {
             return Ok(None);
         };
-        let loader = loader(ctx)?;
-        if loader
-            .load_one(ProposalById(self.0.proposal_id))
-            .await?
-            .is_none()
-        {
+        if !self.proposal_visible(ctx).await? {
             return Ok(None);
         }
-        Ok(loader
+        Ok(loader(ctx)?
             .load_one(DecisionsOf(self.0.proposal_id))
             .await?
             .unwrap_or_default()
@@ -146,9 +142,11 @@ impl ApprovedChange {
             .map(Decision))
     }
 
-    /// Why, in words: the decision as minuted, or the reason given for a correction.
-    async fn reason(&self) -> Option<&str> {
-        self.0.reason.as_deref()
+    /// Why, in words: the decision as minuted, or the reason given for a correction. Null
+    /// when you may not see the proposal now, as its `decision` is.
+    async fn reason(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        let visible = self.proposal_visible(ctx).await?;
+        Ok(feed::readable_reason(&self.0, visible))
     }
 
     /// When the item was appended.
@@ -159,6 +157,16 @@ impl ApprovedChange {
     /// Who recorded the decision or correction.
     async fn recorded_by(&self) -> Option<&str> {
         self.0.recorded_by.as_deref()
+    }
+}
+
+impl ApprovedChange {
+    /// Whether the caller may see the item's proposal now (batched by the loader).
+    async fn proposal_visible(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(loader(ctx)?
+            .load_one(ProposalById(self.0.proposal_id))
+            .await?
+            .is_some())
     }
 }
 
