@@ -38,6 +38,13 @@ pub struct Config {
     pub max_complexity: usize,
     /// HTTP worker threads.
     pub workers: usize,
+
+    // Query cost (issue 10): what one request may ask of the server.
+    /// Answer introspection (`__schema`, `__type`); an operator may turn it off
+    /// (`PRIORITERING_INTROSPECTION=false`). GraphiQL and code generators need it.
+    pub introspection: bool,
+    /// Most root fields in one operation, aliases included: each is a query of its own.
+    pub max_root_fields: u64,
 }
 
 /// The embedded default database: a file next to where the server runs.
@@ -57,6 +64,8 @@ impl Default for Config {
             max_depth: 12,
             max_complexity: 20_000,
             workers: 2,
+            introspection: true,
+            max_root_fields: 20,
         }
     }
 }
@@ -105,6 +114,10 @@ impl Config {
         config.workers = number("PRIORITERING_WORKERS")?
             .unwrap_or(config.workers)
             .max(1);
+        // Query cost (issue 10).
+        config.introspection = flag("PRIORITERING_INTROSPECTION")?.unwrap_or(true);
+        config.max_root_fields =
+            number("PRIORITERING_MAX_ROOT_FIELDS")?.map_or(config.max_root_fields, |n| n as u64);
         Ok(config)
     }
 }

@@ -6,9 +6,11 @@
 mod access;
 mod budgets;
 mod catalog;
+mod cost;
 mod exports;
 mod feed;
 mod fixtures;
+mod introspection;
 mod limits;
 mod money;
 mod operations;
