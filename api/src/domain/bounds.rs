@@ -36,16 +36,16 @@ pub const MAX_REMARK_VERSIONS: usize = 20;
 /// Committees (udvalg) of the municipality.
 pub const MAX_COMMITTEES: usize = 30;
 /// Policy areas (politikområder) per committee.
-pub const MAX_POLICY_AREAS_PER_COMMITTEE: usize = 20;
+pub const MAX_POLICY_AREAS_PER_COMMITTEE: usize = 15;
 /// Policy areas of the municipality.
 pub const MAX_POLICY_AREAS: usize = 100;
 /// Budget rounds.
 pub const MAX_ROUNDS: usize = 50;
 /// Printed parts (breakdown lines) of a policy area's budget per year.
-pub const MAX_BUDGET_ITEMS: usize = 30;
+pub const MAX_BUDGET_ITEMS: usize = 20;
 /// Quantities and assumptions of a policy area in a round that are answered (they come
 /// from the budget notes, not from the API).
-pub const MAX_QUANTITIES: usize = 200;
+pub const MAX_QUANTITIES: usize = 50;
 /// Field changes answered per history entry.
 pub const MAX_FIELD_CHANGES: usize = 100;
 

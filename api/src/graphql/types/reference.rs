@@ -112,7 +112,7 @@ impl Committee {
     }
 
     /// The committee's policy areas (politikområder).
-    /// At most 20 entries (enforced when written).
+    /// At most 15 entries (enforced when written).
     #[graphql(
         complexity = "crate::domain::bounds::MAX_POLICY_AREAS_PER_COMMITTEE * child_complexity + 1"
     )]
@@ -231,7 +231,7 @@ impl PolicyArea {
     }
 
     /// Quantities and assumptions (mængder og forudsætninger), e.g. recipients per year.
-    /// The first 200 at most (they come from the budget notes).
+    /// The first 50 at most (they come from the budget notes).
     #[graphql(complexity = "crate::domain::bounds::MAX_QUANTITIES * child_complexity + 1")]
     async fn quantities(
         &self,
