@@ -54,6 +54,13 @@ pub struct Config {
     /// Origins of browser pages that may call the API (CORS), exactly as browsers send
     /// them (`https://budget.example`); none by default.
     pub cors_origins: Vec<String>,
+
+    // Query cost (issue 10): what one request may ask of the server.
+    /// Answer introspection (`__schema`, `__type`); an operator may turn it off
+    /// (`PRIORITERING_INTROSPECTION=false`). GraphiQL and code generators need it.
+    pub introspection: bool,
+    /// Most root fields in one operation, aliases included: each is a query of its own.
+    pub max_root_fields: u64,
 }
 
 /// The embedded default database: a file next to where the server runs.
@@ -79,6 +86,8 @@ impl Default for Config {
             export_slot_wait: Duration::from_secs(5),
             export_slots: crate::http::CONCURRENT_SNAPSHOT_EXPORTS,
             cors_origins: Vec::new(),
+            introspection: true,
+            max_root_fields: 20,
         }
     }
 }
@@ -146,6 +155,10 @@ impl Config {
             .max(1);
         config.cors_origins =
             crate::http::cors::parse_origins(var("PRIORITERING_CORS_ORIGINS").as_deref())?;
+        // Query cost (issue 10).
+        config.introspection = flag("PRIORITERING_INTROSPECTION")?.unwrap_or(true);
+        config.max_root_fields =
+            number("PRIORITERING_MAX_ROOT_FIELDS")?.map_or(config.max_root_fields, |n| n as u64);
         Ok(config)
     }
 }

@@ -33,6 +33,34 @@ pub enum TotalsDimension {
     Status,
 }
 
+/// The most groups totals grouped by `dimensions` can have, from the maxima in
+/// [`crate::domain::bounds`]: what the complexity model multiplies a group's cost by.
+pub fn max_groups(dimensions: &[TotalsDimension]) -> usize {
+    use crate::domain::bounds::{
+        MAX_COMMITTEES, MAX_LINE_KINDS, MAX_POLICY_AREAS, MAX_ROUND_YEARS,
+    };
+    let has = |dimension| dimensions.contains(&dimension);
+    // A policy area belongs to one committee; proposals without one form a group per
+    // committee (or one group).
+    let places = match (
+        has(TotalsDimension::Committee),
+        has(TotalsDimension::PolicyArea),
+    ) {
+        (true, true) => MAX_POLICY_AREAS + MAX_COMMITTEES,
+        (true, false) => MAX_COMMITTEES,
+        (false, true) => MAX_POLICY_AREAS + 1,
+        (false, false) => 1,
+    };
+    let factor = |dimension, values: usize| if has(dimension) { values } else { 1 };
+    places
+        * factor(TotalsDimension::Year, MAX_ROUND_YEARS)
+        * factor(TotalsDimension::Kind, MAX_LINE_KINDS)
+        * factor(
+            TotalsDimension::Status,
+            crate::domain::model::ProposalStatus::ALL.len(),
+        )
+}
+
 /// One group of the totals; a dimension not grouped by is `None`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TotalRow {

@@ -6,11 +6,12 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder,
 };
 
 use crate::auth::{self, Viewer};
+use crate::domain::bounds::{MAX_AMENDMENTS, MAX_DECISIONS, MAX_VOTES, at_most};
 use crate::domain::editing::{UserError, Written, begin_write, bump_version, load_for_change};
 use crate::domain::feed;
 use crate::domain::history::{self, Change};
@@ -51,6 +52,20 @@ pub struct DecisionRecord {
     pub votes: Vec<decision_vote::Model>,
     /// Its amendments.
     pub amendments: Vec<amendment::Model>,
+}
+
+/// The longest decision or amendment text, as for an HU remark: minutes quote them whole,
+/// and the answer's worst size depends on it.
+pub const MAX_DECISION_TEXT: usize = 20_000;
+
+fn check_text(field: &[&str], text: &str) -> Option<UserError> {
+    (text.chars().count() > MAX_DECISION_TEXT).then(|| {
+        UserError::new(
+            field,
+            "TOO_LONG",
+            format!("at most {MAX_DECISION_TEXT} characters"),
+        )
+    })
 }
 
 /// Records a decision (the budget office); approving, rejecting and (not) recommending
@@ -102,7 +117,31 @@ pub async fn record(
             format!("{body:?} is neither a committee nor BR (Byrådet)"),
         ));
     }
-    for (index, (party, members, _)) in input.votes.iter().enumerate() {
+    let recorded = decision::Entity::find()
+        .filter(decision::Column::ProposalId.eq(proposal_id))
+        .count(&txn)
+        .await?;
+    if usize::try_from(recorded).unwrap_or(usize::MAX) >= MAX_DECISIONS {
+        problems.push(UserError::new(
+            &[],
+            "TOO_MANY",
+            format!("a proposal has at most {MAX_DECISIONS} decisions"),
+        ));
+    }
+    problems.extend(at_most(
+        &["votes"],
+        input.votes.len(),
+        MAX_VOTES,
+        "votes (one per party)",
+    ));
+    problems.extend(at_most(
+        &["amendments"],
+        input.amendments.len(),
+        MAX_AMENDMENTS,
+        "amendments",
+    ));
+    problems.extend(check_text(&["text"], &input.text));
+    for (index, (party, members, _)) in input.votes.iter().take(MAX_VOTES).enumerate() {
         if party.trim().is_empty() || party.chars().count() > 16 {
             problems.push(UserError::new(
                 &["votes", &index.to_string(), "party"],
@@ -118,7 +157,7 @@ pub async fn record(
             ));
         }
     }
-    for (index, (proposer, text, _)) in input.amendments.iter().enumerate() {
+    for (index, (proposer, text, _)) in input.amendments.iter().take(MAX_AMENDMENTS).enumerate() {
         if proposer.chars().count() > 200 {
             problems.push(UserError::new(
                 &["amendments", &index.to_string(), "proposer"],
@@ -140,6 +179,10 @@ pub async fn record(
                 "the amendment's text",
             ));
         }
+        problems.extend(check_text(
+            &["amendments", &index.to_string(), "text"],
+            text,
+        ));
     }
     if !problems.is_empty() {
         return Ok(Written::Invalid(problems));

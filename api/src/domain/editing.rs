@@ -14,6 +14,7 @@ use sea_orm::{
 };
 
 use crate::auth::{self, Viewer};
+use crate::domain::bounds::{MAX_DOCUMENTS, MAX_INVESTMENT_NEEDS, MAX_RELATED, at_most};
 use crate::domain::feed;
 use crate::domain::history::{self, Change, Snapshot};
 use crate::domain::model::{
@@ -35,7 +36,7 @@ pub struct UserError {
     /// Path of the input field (`["years", "2", "lines", "0", "amount"]`).
     pub field: Vec<String>,
     /// Stable code (`REQUIRED`, `OUT_OF_RANGE`, `WRONG_SIGN`, `TOO_PRECISE`, `DUPLICATE`,
-    /// `UNKNOWN`, `TOO_LONG`).
+    /// `UNKNOWN`, `TOO_LONG`, `TOO_MANY`).
     pub code: &'static str,
     /// For a person.
     pub message: String,
@@ -152,7 +153,8 @@ pub struct DocumentInput {
     pub reference: Option<String>,
 }
 
-const MAX_TEXT: usize = 100_000;
+/// The longest text section of a sheet, in characters.
+pub const MAX_TEXT: usize = 100_000;
 const MAX_STAFF_IMPACT: i64 = 100_000;
 
 struct Problems(Vec<UserError>);
@@ -212,6 +214,8 @@ async fn validate(
     }
     let years = round_years(round);
     if let Some(input_years) = &input.years {
+        // More years than the round has, or lines than kinds, are duplicates or out of
+        // range: refused below, so they stay within bounds::MAX_ROUND_YEARS and MAX_LINES.
         let mut seen = HashSet::new();
         for (index, year) in input_years.iter().enumerate() {
             let i = index.to_string();
@@ -294,7 +298,13 @@ async fn validate(
         }
     }
     if let Some(needs) = &input.investment_needs {
-        for (index, need) in needs.iter().enumerate() {
+        problems.0.extend(at_most(
+            &["investmentNeeds"],
+            needs.len(),
+            MAX_INVESTMENT_NEEDS,
+            "investment needs",
+        ));
+        for (index, need) in needs.iter().take(MAX_INVESTMENT_NEEDS).enumerate() {
             let i = index.to_string();
             problems.text(
                 &["investmentNeeds", &i, "purpose"],
@@ -344,7 +354,14 @@ async fn validate(
         }
     }
     if let Some(related) = &input.related {
-        for (index, number) in related.iter().enumerate() {
+        problems.0.extend(at_most(
+            &["relatedProposals"],
+            related.len(),
+            MAX_RELATED,
+            "related proposals",
+        ));
+        // Each is looked up: past the maximum, the rest are not.
+        for (index, number) in related.iter().take(MAX_RELATED).enumerate() {
             let i = index.to_string();
             let number = number.trim().to_uppercase();
             if own_number == Some(number.as_str()) {
@@ -373,7 +390,13 @@ async fn validate(
         }
     }
     if let Some(documents) = &input.documents {
-        for (index, document) in documents.iter().enumerate() {
+        problems.0.extend(at_most(
+            &["documents"],
+            documents.len(),
+            MAX_DOCUMENTS,
+            "documents",
+        ));
+        for (index, document) in documents.iter().take(MAX_DOCUMENTS).enumerate() {
             if let Some(reference) = &document.reference {
                 problems.text(
                     &["documents", &index.to_string(), "reference"],

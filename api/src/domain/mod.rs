@@ -1,5 +1,6 @@
 //! The domain: one module per aggregate, plain async functions over a connection.
 
+pub mod bounds;
 pub mod budget;
 pub mod catalog;
 pub mod decisions;

@@ -2,6 +2,10 @@
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
+use crate::domain::bounds::{
+    MAX_BUDGET_ITEMS, MAX_BUDGET_YEARS, MAX_COMMITTEES, MAX_POLICY_AREAS,
+    MAX_POLICY_AREAS_PER_COMMITTEE, MAX_ROUND_YEARS, MAX_ROUNDS,
+};
 use crate::domain::model::normalize_committee_code;
 use crate::error::{ApiError, ApiResult};
 use entity::{budget_round, committee, policy_area};
@@ -152,8 +156,12 @@ pub async fn create_round(
             "a budget year between 2000 and 2200",
         );
     }
-    if !(1..=10).contains(&input.year_count) {
-        problem("yearCount", "OUT_OF_RANGE", "between 1 and 10 years");
+    if !(1..=MAX_ROUND_YEARS as i32).contains(&input.year_count) {
+        problem(
+            "yearCount",
+            "OUT_OF_RANGE",
+            &format!("between 1 and {MAX_ROUND_YEARS} years"),
+        );
     }
     if (input.price_level_year - input.first_year).abs() > 5 {
         problem(
@@ -161,6 +169,14 @@ pub async fn create_round(
             "OUT_OF_RANGE",
             "the price level is a year near the round's",
         );
+    }
+    let rounds = budget_round::Entity::find().count(db).await?;
+    if usize::try_from(rounds).unwrap_or(usize::MAX) >= MAX_ROUNDS {
+        problems.push(UserError::new(
+            &["firstYear"],
+            "TOO_MANY",
+            format!("at most {MAX_ROUNDS} budget rounds"),
+        ));
     }
     if !problems.is_empty() {
         return Ok(Written::Invalid(problems));
@@ -315,10 +331,17 @@ pub async fn create_committee(
             "at most 200 characters",
         ));
     }
+    let position = committee::Entity::find().count(db).await?;
+    if usize::try_from(position).unwrap_or(usize::MAX) >= MAX_COMMITTEES {
+        problems.push(crate::domain::editing::UserError::new(
+            &["code"],
+            "TOO_MANY",
+            format!("at most {MAX_COMMITTEES} committees"),
+        ));
+    }
     if !problems.is_empty() {
         return Ok(Written::Invalid(problems));
     }
-    let position = committee::Entity::find().count(db).await?;
     Ok(Written::Done(
         committee::Entity::insert(committee::ActiveModel {
             code: Set(code),
@@ -372,6 +395,20 @@ pub async fn create_policy_area(
         .filter(policy_area::Column::CommitteeId.eq(committee.id))
         .count(db)
         .await?;
+    let all = policy_area::Entity::find().count(db).await?;
+    if usize::try_from(position).unwrap_or(usize::MAX) >= MAX_POLICY_AREAS_PER_COMMITTEE
+        || usize::try_from(all).unwrap_or(usize::MAX) >= MAX_POLICY_AREAS
+    {
+        return Ok(Written::Invalid(vec![
+            crate::domain::editing::UserError::new(
+                &["committee"],
+                "TOO_MANY",
+                format!(
+                    "at most {MAX_POLICY_AREAS_PER_COMMITTEE} policy areas per committee and {MAX_POLICY_AREAS} in all"
+                ),
+            ),
+        ]));
+    }
     Ok(Written::Done(
         policy_area::Entity::insert(policy_area::ActiveModel {
             committee_id: Set(committee.id),
@@ -405,7 +442,15 @@ pub async fn set_policy_area_budget(
     let round = round(db, round_id).await?;
     let mut problems = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for (index, year) in years.iter().enumerate() {
+    if let Some(problem) = crate::domain::bounds::at_most(
+        &["years"],
+        years.len(),
+        MAX_BUDGET_YEARS,
+        "years (the round's and the year before)",
+    ) {
+        problems.push(problem);
+    }
+    for (index, year) in years.iter().take(MAX_BUDGET_YEARS).enumerate() {
         let i = index.to_string();
         if year.year < round.first_year - 1 || year.year >= round.first_year + round.year_count {
             problems.push(crate::domain::editing::UserError::new(
@@ -432,7 +477,15 @@ pub async fn set_policy_area_budget(
                 ));
             }
         }
-        for (item_index, (label, amount)) in year.items.iter().enumerate() {
+        if let Some(problem) = crate::domain::bounds::at_most(
+            &["years", &i, "items"],
+            year.items.len(),
+            MAX_BUDGET_ITEMS,
+            "printed parts per year",
+        ) {
+            problems.push(problem);
+        }
+        for (item_index, (label, amount)) in year.items.iter().take(MAX_BUDGET_ITEMS).enumerate() {
             let j = item_index.to_string();
             if label.chars().count() > 200 {
                 problems.push(crate::domain::editing::UserError::new(

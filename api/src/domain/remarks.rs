@@ -5,18 +5,20 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder,
 };
 
 use crate::auth::{self, Viewer};
+use crate::domain::bounds::MAX_REMARKS;
 use crate::domain::editing::{UserError, Written, begin_write};
 use crate::domain::model::ProposalStatus;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{Event, Events, ProposalChangeKind};
 use entity::{budget_round, hu_remark, hu_remark_version, proposal};
 
-const MAX_REMARK: usize = 20_000;
+/// The longest HU remark, in characters.
+pub const MAX_REMARK: usize = 20_000;
 
 /// A remark with all its versions, oldest first.
 #[derive(Clone, Debug)]
@@ -76,6 +78,17 @@ pub async fn add(
     }
     if let Some(problem) = check_body(body) {
         return Ok(Written::Invalid(vec![problem]));
+    }
+    let remarks = hu_remark::Entity::find()
+        .filter(hu_remark::Column::ProposalId.eq(proposal_id))
+        .count(&txn)
+        .await?;
+    if usize::try_from(remarks).unwrap_or(usize::MAX) >= MAX_REMARKS {
+        return Ok(Written::Invalid(vec![UserError::new(
+            &["proposal"],
+            "TOO_MANY",
+            format!("a proposal has at most {MAX_REMARKS} HU remarks: edit one instead"),
+        )]));
     }
     let now = Utc::now();
     let remark = hu_remark::Entity::insert(hu_remark::ActiveModel {

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::auth::Viewer;
 use crate::domain::budget::{self, BudgetYear, Quantity};
@@ -12,16 +13,55 @@ use crate::domain::proposal::{self, InvestmentNeed, YearFigures};
 use crate::error::ApiError;
 use entity::{budget_round, committee, policy_area, proposal_document};
 
-/// The request's loader: the database and the viewer whose visibility rules apply.
+/// How many pool connections one request (or one subscription socket) uses at once. Its
+/// root fields and DataLoader batches run concurrently; without a bound, 1,000 aliases held
+/// every connection of the pool while another caller's trivial query waited 29 s.
+pub const REQUEST_CONNECTIONS: usize = 3;
+
+/// The request's loader: the database and the viewer whose visibility rules apply, and the
+/// request's share of the pool.
 pub struct AppLoader {
     db: DatabaseConnection,
     viewer: Viewer,
+    connections: Semaphore,
+}
+
+/// The database, held for one statement (or a few in sequence) within the request's share.
+pub struct Pooled<'a> {
+    db: &'a DatabaseConnection,
+    _permit: SemaphorePermit<'a>,
+}
+
+impl std::ops::Deref for Pooled<'_> {
+    type Target = DatabaseConnection;
+
+    fn deref(&self) -> &DatabaseConnection {
+        self.db
+    }
 }
 
 impl AppLoader {
     /// A loader for one request.
     pub fn new(db: DatabaseConnection, viewer: Viewer) -> Self {
-        Self { db, viewer }
+        Self {
+            db,
+            viewer,
+            connections: Semaphore::new(REQUEST_CONNECTIONS),
+        }
+    }
+
+    /// The database once the request has a connection to spare: every query of a request
+    /// (resolvers and batches alike) goes through here. Holders never wait for another
+    /// permit, so this cannot deadlock.
+    pub async fn connection(&self) -> Result<Pooled<'_>, ApiError> {
+        let permit = self.connections.acquire().await.map_err(|_| {
+            tracing::error!("the request's connection semaphore is closed");
+            ApiError::Internal
+        })?;
+        Ok(Pooled {
+            db: &self.db,
+            _permit: permit,
+        })
     }
 }
 
@@ -121,9 +161,10 @@ impl Loader<RoundById> for AppLoader {
     type Error = ApiError;
 
     async fn load(&self, keys: &[RoundById]) -> Result<HashMap<RoundById, Self::Value>, ApiError> {
+        let db = self.connection().await?;
         Ok(budget_round::Entity::find()
             .filter(budget_round::Column::Id.is_in(ids(keys, |k| k.0)))
-            .all(&self.db)
+            .all(&*db)
             .await?
             .into_iter()
             .map(|row| (RoundById(row.id), row))
@@ -139,9 +180,10 @@ impl Loader<CommitteeById> for AppLoader {
         &self,
         keys: &[CommitteeById],
     ) -> Result<HashMap<CommitteeById, Self::Value>, ApiError> {
+        let db = self.connection().await?;
         Ok(committee::Entity::find()
             .filter(committee::Column::Id.is_in(ids(keys, |k| k.0)))
-            .all(&self.db)
+            .all(&*db)
             .await?
             .into_iter()
             .map(|row| (CommitteeById(row.id), row))
@@ -157,9 +199,10 @@ impl Loader<PolicyAreaById> for AppLoader {
         &self,
         keys: &[PolicyAreaById],
     ) -> Result<HashMap<PolicyAreaById, Self::Value>, ApiError> {
+        let db = self.connection().await?;
         Ok(policy_area::Entity::find()
             .filter(policy_area::Column::Id.is_in(ids(keys, |k| k.0)))
-            .all(&self.db)
+            .all(&*db)
             .await?
             .into_iter()
             .map(|row| (PolicyAreaById(row.id), row))
@@ -175,13 +218,14 @@ impl Loader<PolicyAreasOfCommittee> for AppLoader {
         &self,
         keys: &[PolicyAreasOfCommittee],
     ) -> Result<HashMap<PolicyAreasOfCommittee, Self::Value>, ApiError> {
+        let db = self.connection().await?;
         let mut found: HashMap<PolicyAreasOfCommittee, Self::Value> =
             keys.iter().map(|key| (*key, Vec::new())).collect();
         for row in policy_area::Entity::find()
             .filter(policy_area::Column::CommitteeId.is_in(ids(keys, |k| k.0)))
             .order_by_asc(policy_area::Column::Position)
             .order_by_asc(policy_area::Column::Id)
-            .all(&self.db)
+            .all(&*db)
             .await?
         {
             found
@@ -201,13 +245,12 @@ impl Loader<ProposalById> for AppLoader {
         &self,
         keys: &[ProposalById],
     ) -> Result<HashMap<ProposalById, Self::Value>, ApiError> {
-        Ok(
-            proposal::by_ids(&self.db, &self.viewer, &ids(keys, |k| k.0))
-                .await?
-                .into_iter()
-                .map(|(id, row)| (ProposalById(id), row))
-                .collect(),
-        )
+        let db = self.connection().await?;
+        Ok(proposal::by_ids(&*db, &self.viewer, &ids(keys, |k| k.0))
+            .await?
+            .into_iter()
+            .map(|(id, row)| (ProposalById(id), row))
+            .collect())
     }
 }
 
@@ -216,10 +259,11 @@ impl Loader<FiguresOf> for AppLoader {
     type Error = ApiError;
 
     async fn load(&self, keys: &[FiguresOf]) -> Result<HashMap<FiguresOf, Self::Value>, ApiError> {
+        let db = self.connection().await?;
         Ok(every_key(
             keys,
             FiguresOf,
-            proposal::year_figures(&self.db, &ids(keys, |k| k.0)).await?,
+            proposal::year_figures(&*db, &ids(keys, |k| k.0)).await?,
         ))
     }
 }
@@ -232,10 +276,11 @@ impl Loader<InvestmentNeedsOf> for AppLoader {
         &self,
         keys: &[InvestmentNeedsOf],
     ) -> Result<HashMap<InvestmentNeedsOf, Self::Value>, ApiError> {
+        let db = self.connection().await?;
         Ok(every_key(
             keys,
             InvestmentNeedsOf,
-            proposal::investment_needs(&self.db, &ids(keys, |k| k.0)).await?,
+            proposal::investment_needs(&*db, &ids(keys, |k| k.0)).await?,
         ))
     }
 }
@@ -245,10 +290,11 @@ impl Loader<RelatedOf> for AppLoader {
     type Error = ApiError;
 
     async fn load(&self, keys: &[RelatedOf]) -> Result<HashMap<RelatedOf, Self::Value>, ApiError> {
+        let db = self.connection().await?;
         Ok(every_key(
             keys,
             RelatedOf,
-            proposal::related_proposals(&self.db, &self.viewer, &ids(keys, |k| k.0)).await?,
+            proposal::related_proposals(&*db, &self.viewer, &ids(keys, |k| k.0)).await?,
         ))
     }
 }
@@ -261,10 +307,11 @@ impl Loader<DocumentsOf> for AppLoader {
         &self,
         keys: &[DocumentsOf],
     ) -> Result<HashMap<DocumentsOf, Self::Value>, ApiError> {
+        let db = self.connection().await?;
         Ok(every_key(
             keys,
             DocumentsOf,
-            proposal::documents(&self.db, &ids(keys, |k| k.0)).await?,
+            proposal::documents(&*db, &ids(keys, |k| k.0)).await?,
         ))
     }
 }
@@ -277,9 +324,10 @@ impl Loader<AreaBudget> for AppLoader {
         &self,
         keys: &[AreaBudget],
     ) -> Result<HashMap<AreaBudget, Self::Value>, ApiError> {
+        let db = self.connection().await?;
         let mut found = HashMap::new();
         for (round, areas) in by_round(keys, |k| (k.area, k.round)) {
-            for (area, years) in budget::policy_area_budgets(&self.db, round, &areas).await? {
+            for (area, years) in budget::policy_area_budgets(&*db, round, &areas).await? {
                 found.insert(AreaBudget { area, round }, years);
             }
         }
@@ -295,11 +343,10 @@ impl Loader<CommitteeBudget> for AppLoader {
         &self,
         keys: &[CommitteeBudget],
     ) -> Result<HashMap<CommitteeBudget, Self::Value>, ApiError> {
+        let db = self.connection().await?;
         let mut found = HashMap::new();
         for (round, committees) in by_round(keys, |k| (k.committee, k.round)) {
-            for (committee, years) in
-                budget::committee_budgets(&self.db, round, &committees).await?
-            {
+            for (committee, years) in budget::committee_budgets(&*db, round, &committees).await? {
                 found.insert(CommitteeBudget { committee, round }, years);
             }
         }
@@ -315,11 +362,10 @@ impl Loader<AreaQuantities> for AppLoader {
         &self,
         keys: &[AreaQuantities],
     ) -> Result<HashMap<AreaQuantities, Self::Value>, ApiError> {
+        let db = self.connection().await?;
         let mut found = HashMap::new();
         for (round, areas) in by_round(keys, |k| (k.area, k.round)) {
-            for (area, quantities) in
-                budget::policy_area_quantities(&self.db, round, &areas).await?
-            {
+            for (area, quantities) in budget::policy_area_quantities(&*db, round, &areas).await? {
                 found.insert(AreaQuantities { area, round }, quantities);
             }
         }
@@ -332,10 +378,11 @@ impl Loader<RemarksOf> for AppLoader {
     type Error = ApiError;
 
     async fn load(&self, keys: &[RemarksOf]) -> Result<HashMap<RemarksOf, Self::Value>, ApiError> {
+        let db = self.connection().await?;
         Ok(every_key(
             keys,
             RemarksOf,
-            crate::domain::remarks::of_proposals(&self.db, &ids(keys, |k| k.0)).await?,
+            crate::domain::remarks::of_proposals(&*db, &ids(keys, |k| k.0)).await?,
         ))
     }
 }
@@ -348,10 +395,11 @@ impl Loader<DecisionsOf> for AppLoader {
         &self,
         keys: &[DecisionsOf],
     ) -> Result<HashMap<DecisionsOf, Self::Value>, ApiError> {
+        let db = self.connection().await?;
         Ok(every_key(
             keys,
             DecisionsOf,
-            crate::domain::decisions::of_proposals(&self.db, &ids(keys, |k| k.0)).await?,
+            crate::domain::decisions::of_proposals(&*db, &ids(keys, |k| k.0)).await?,
         ))
     }
 }

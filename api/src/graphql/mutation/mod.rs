@@ -25,7 +25,7 @@ pub struct UserError {
     /// Path of the input field, e.g. `["years", "2", "lines", "0", "amount"]`.
     pub field: Vec<String>,
     /// Stable code: REQUIRED, OUT_OF_RANGE, WRONG_SIGN, TOO_PRECISE, DUPLICATE, UNKNOWN,
-    /// TOO_LONG.
+    /// TOO_LONG, TOO_MANY (a list longer than its documented maximum).
     pub code: String,
     /// For a person.
     pub message: String,

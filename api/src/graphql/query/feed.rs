@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use crate::graphql::types::PageInfo;
 use crate::graphql::types::feed::{ApprovedChange, ApprovedChangeConnection, ApprovedChangeEdge};
 use crate::graphql::types::reference::load_round;
-use crate::graphql::{db, viewer};
+use crate::graphql::{pooled, viewer};
 
 #[derive(Default)]
 pub struct FeedQuery;
@@ -19,7 +19,9 @@ impl FeedQuery {
     /// finance systems book. Store `pageInfo.endCursor` after booking a page and pass it as
     /// `after` next time: no item is missed or repeated, even while approvals commit.
     /// Anyone signed in may read it.
-    #[graphql(complexity = "first.unwrap_or(100).clamp(0, 500) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.unwrap_or(100).clamp(0, 500) as usize * child_complexity + crate::graphql::limits::QUERY_COST"
+    )]
     async fn approved_changes(
         &self,
         ctx: &Context<'_>,
@@ -44,7 +46,8 @@ impl FeedQuery {
             })?;
         let after = feed::parse_cursor(after.as_deref(), "after")?;
         let round = load_round(ctx, &round).await?;
-        let db = db(ctx)?;
+        let connection = pooled(ctx).await?;
+        let db = &*connection;
         // The head first: an item committed after it may be in the page, never missing
         // from a page that claims to reach it.
         let head = feed::head(db, round.id).await?;

@@ -13,7 +13,7 @@ use crate::error::ApiError;
 use crate::graphql::ids::{self, Kind};
 use crate::graphql::types::PageInfo;
 use crate::graphql::types::proposal::{Proposal, ProposalConnection, ProposalEdge};
-use crate::graphql::{db, viewer};
+use crate::graphql::{pooled, viewer};
 
 #[derive(Default)]
 pub struct ProposalQuery;
@@ -129,7 +129,10 @@ fn decode_cursor(cursor: &str) -> Result<u64, ApiError> {
 #[Object]
 impl ProposalQuery {
     /// The proposals the caller may see, filtered, ordered and paged (Relay connection).
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    /// Costs a query and a count, and a scan more with `filter.search`.
+    #[graphql(
+        complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + crate::graphql::limits::QUERY_COST + filter.as_ref().map_or(0, |filter| filter.search.as_ref().map_or(0, |_| crate::graphql::limits::SCAN_COST))"
+    )]
     async fn proposals(
         &self,
         ctx: &Context<'_>,
@@ -177,7 +180,15 @@ impl ProposalQuery {
         };
         let filter = filter.unwrap_or_default().into_domain()?;
         let limit = u64::try_from(first).unwrap_or(0);
-        let page = domain::list(db(ctx)?, viewer(ctx)?, &filter, order, offset, limit).await?;
+        let page = domain::list(
+            &*pooled(ctx).await?,
+            viewer(ctx)?,
+            &filter,
+            order,
+            offset,
+            limit,
+        )
+        .await?;
         let count = page.proposals.len() as u64;
         let edges: Vec<ProposalEdge> = page
             .proposals
@@ -201,6 +212,7 @@ impl ProposalQuery {
     }
 
     /// One proposal, by id or by round and number ("SU01").
+    #[graphql(complexity = "child_complexity + crate::graphql::limits::QUERY_COST")]
     async fn proposal(
         &self,
         ctx: &Context<'_>,
@@ -210,7 +222,8 @@ impl ProposalQuery {
             String,
         >,
     ) -> Result<Proposal> {
-        let db = db(ctx)?;
+        let connection = pooled(ctx).await?;
+        let db = &*connection;
         let viewer = viewer(ctx)?;
         let found = match (id, round, number) {
             (Some(id), None, None) => {

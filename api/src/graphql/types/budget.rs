@@ -65,6 +65,10 @@ impl BudgetYear {
     }
 
     /// The parts of the total, in printed order.
+    /// At most 20 entries (a policy area's printed parts, enforced when written; a committee's policy areas).
+    #[graphql(
+        complexity = "crate::domain::bounds::MAX_BUDGET_ITEMS.max(crate::domain::bounds::MAX_POLICY_AREAS_PER_COMMITTEE) * child_complexity + 1"
+    )]
     async fn parts(&self) -> Vec<BudgetPart> {
         self.year.parts.iter().cloned().map(BudgetPart).collect()
     }

@@ -20,7 +20,7 @@ use crate::graphql::types::kroner;
 use crate::graphql::types::reference::{BudgetRound, Committee, PolicyArea};
 use crate::graphql::types::workflow::{Decision, HuRemark};
 use crate::graphql::types::{PageInfo, StatedTotalMismatch, YearAmount};
-use crate::graphql::{db, loader, viewer};
+use crate::graphql::{loader, pooled, viewer};
 use crate::money::{centi_to_decimal, sum_ore};
 use entity::proposal;
 
@@ -135,6 +135,8 @@ impl Proposal {
     }
 
     /// The sheet's figures, one entry per budget year of the round.
+    /// At most 10 entries (a round has at most 10 years).
+    #[graphql(complexity = "crate::domain::bounds::MAX_ROUND_YEARS * child_complexity + 1")]
     async fn years(&self, ctx: &Context<'_>) -> Result<Vec<ProposalYear>> {
         Ok(self
             .figures(ctx)
@@ -145,6 +147,8 @@ impl Proposal {
     }
 
     /// All budget lines (budgetændring – drift), by year then kind; optionally one kind.
+    /// At most 30 entries (one per kind and year).
+    #[graphql(complexity = "crate::domain::bounds::MAX_LINES * child_complexity + 1")]
     async fn lines(
         &self,
         ctx: &Context<'_>,
@@ -161,6 +165,8 @@ impl Proposal {
     }
 
     /// Samlet ændring (netto) per year: always the sum of the lines, never typed.
+    /// At most 10 entries.
+    #[graphql(complexity = "crate::domain::bounds::MAX_ROUND_YEARS * child_complexity + 1")]
     async fn net_changes(&self, ctx: &Context<'_>) -> Result<Vec<YearAmount>> {
         Ok(self
             .figures(ctx)
@@ -187,6 +193,8 @@ impl Proposal {
     /// Every year where the net change stated on the sheet differs from the sum of its
     /// lines. SU01 as printed has one for 2024-2026: stated -7.125, computed -8.825
     /// (1.000 kr.).
+    /// At most 10 entries.
+    #[graphql(complexity = "crate::domain::bounds::MAX_ROUND_YEARS * child_complexity + 1")]
     async fn net_change_mismatches(&self, ctx: &Context<'_>) -> Result<Vec<StatedTotalMismatch>> {
         Ok(self
             .figures(ctx)
@@ -202,6 +210,8 @@ impl Proposal {
     }
 
     /// Investeringsbehov: what the proposal needs money for, per year.
+    /// At most 20 entries (enforced when written).
+    #[graphql(complexity = "crate::domain::bounds::MAX_INVESTMENT_NEEDS * child_complexity + 1")]
     async fn investment_needs(&self, ctx: &Context<'_>) -> Result<Vec<InvestmentNeed>> {
         Ok(loader(ctx)?
             .load_one(InvestmentNeedsOf(self.0.id))
@@ -214,6 +224,8 @@ impl Proposal {
 
     /// Per year: the investment needs against the expansion (udvidelse) line that should
     /// finance them.
+    /// At most 10 entries.
+    #[graphql(complexity = "crate::domain::bounds::MAX_ROUND_YEARS * child_complexity + 1")]
     async fn investment_coverage(&self, ctx: &Context<'_>) -> Result<Vec<InvestmentCoverage>> {
         investment_coverage(self, ctx).await
     }
@@ -232,6 +244,8 @@ impl Proposal {
     }
 
     /// Proposals this one is related to (sammenhæng til andre bidrag) that the caller may see.
+    /// At most 20 entries (enforced when written).
+    #[graphql(complexity = "crate::domain::bounds::MAX_RELATED * child_complexity + 1")]
     async fn related_proposals(&self, ctx: &Context<'_>) -> Result<Vec<Proposal>> {
         Ok(loader(ctx)?
             .load_one(RelatedOf(self.0.id))
@@ -243,6 +257,8 @@ impl Proposal {
     }
 
     /// Documents the proposal refers to (relevante dokumenter).
+    /// At most 20 entries (enforced when written).
+    #[graphql(complexity = "crate::domain::bounds::MAX_DOCUMENTS * child_complexity + 1")]
     async fn documents(&self, ctx: &Context<'_>) -> Result<Vec<Document>> {
         Ok(loader(ctx)?
             .load_one(DocumentsOf(self.0.id))
@@ -259,6 +275,8 @@ impl Proposal {
 
     /// HU remarks (bemærkninger fra HU) with their versions; null for a caller who may not
     /// read HU remarks yet (see `sections.huRemarks`).
+    /// At most 20 entries (enforced when written).
+    #[graphql(complexity = "crate::domain::bounds::MAX_REMARKS * child_complexity + 1")]
     async fn remarks(&self, ctx: &Context<'_>) -> Result<Option<Vec<HuRemark>>> {
         let (round, committee) = round_and_committee(ctx, &self.0).await?;
         let phase = RoundPhase::parse(&round.phase).ok_or(ApiError::Internal)?;
@@ -277,6 +295,8 @@ impl Proposal {
     }
 
     /// Decisions on the proposal, oldest first: body, date, outcome, votes, amendments.
+    /// At most 10 entries (enforced when written).
+    #[graphql(complexity = "crate::domain::bounds::MAX_DECISIONS * child_complexity + 1")]
     async fn decisions(&self, ctx: &Context<'_>) -> Result<Vec<Decision>> {
         Ok(loader(ctx)?
             .load_one(DecisionsOf(self.0.id))
@@ -301,6 +321,10 @@ impl Proposal {
     /// Every recorded change, newest first: who, when, which transition and what changed.
     /// Null except for the budget office and the committee's coordinators (the history
     /// holds draft-era text).
+    /// Costs a query of its own per proposal.
+    #[graphql(
+        complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + crate::graphql::limits::QUERY_COST"
+    )]
     async fn history(
         &self,
         ctx: &Context<'_>,
@@ -326,7 +350,7 @@ impl Proposal {
             None => 0,
         };
         let (rows, total) = history::page(
-            db(ctx)?,
+            &*pooled(ctx).await?,
             self.0.id,
             offset,
             u64::try_from(first).unwrap_or(0),
@@ -347,6 +371,8 @@ impl Proposal {
 
     /// The proposal as it was at `at` (its lines and net changes included); null before it
     /// existed, and null for callers who may not read the history.
+    /// Costs a reconstruction from the history per proposal.
+    #[graphql(complexity = "crate::graphql::limits::SCAN_COST + child_complexity")]
     async fn as_of(
         &self,
         ctx: &Context<'_>,
@@ -356,7 +382,8 @@ impl Proposal {
         if !can_view_history(viewer(ctx)?, &committee.code) {
             return Ok(None);
         }
-        let Some((row, snapshot)) = history::as_of(db(ctx)?, viewer(ctx)?, self.0.id, at).await?
+        let Some((row, snapshot)) =
+            history::as_of(&*pooled(ctx).await?, viewer(ctx)?, self.0.id, at).await?
         else {
             return Ok(None);
         };
@@ -464,6 +491,8 @@ impl ProposalYear {
     }
 
     /// The year's budget lines, in kind order.
+    /// At most 3 entries (one per kind).
+    #[graphql(complexity = "crate::domain::bounds::MAX_LINE_KINDS * child_complexity + 1")]
     async fn lines(&self) -> Vec<BudgetLine> {
         self.0.lines.iter().cloned().map(BudgetLine).collect()
     }
@@ -530,6 +559,8 @@ impl InvestmentNeed {
     }
 
     /// Amounts per year, kroner.
+    /// At most 10 entries (one per year).
+    #[graphql(complexity = "crate::domain::bounds::MAX_ROUND_YEARS * child_complexity + 1")]
     async fn amounts(&self) -> Vec<YearAmount> {
         self.0
             .amounts
@@ -568,31 +599,37 @@ pub struct ProposalSections<'a>(&'a proposal::Model);
 #[Object]
 impl ProposalSections<'_> {
     /// 1. Resumé.
+    #[graphql(complexity = "crate::graphql::limits::text_cost(crate::domain::editing::MAX_TEXT)")]
     async fn summary(&self) -> &str {
         &self.0.summary
     }
 
     /// 2. Status.
+    #[graphql(complexity = "crate::graphql::limits::text_cost(crate::domain::editing::MAX_TEXT)")]
     async fn status(&self) -> &str {
         &self.0.status_text
     }
 
     /// 3. Ændringsforslag: what the proposal changes.
+    #[graphql(complexity = "crate::graphql::limits::text_cost(crate::domain::editing::MAX_TEXT)")]
     async fn proposed_change(&self) -> &str {
         &self.0.proposed_change
     }
 
     /// 4. Konsekvens.
+    #[graphql(complexity = "crate::graphql::limits::text_cost(crate::domain::editing::MAX_TEXT)")]
     async fn consequences(&self) -> &str {
         &self.0.consequences
     }
 
     /// 5. Investeringsbehov, as text.
+    #[graphql(complexity = "crate::graphql::limits::text_cost(crate::domain::editing::MAX_TEXT)")]
     async fn investment_needs(&self) -> &str {
         &self.0.investment_text
     }
 
     /// 6. Relevante dokumenter eller sammenhæng til andre bidrag, as text.
+    #[graphql(complexity = "crate::graphql::limits::text_cost(crate::domain::editing::MAX_TEXT)")]
     async fn related_documents(&self) -> &str {
         &self.0.related_text
     }
@@ -601,6 +638,7 @@ impl ProposalSections<'_> {
     /// caller who may not read HU remarks yet: anonymous callers once the consultation has
     /// closed, readers from the consultation on, HU members, the committee's coordinators
     /// and the budget office always, integrations never.
+    #[graphql(complexity = "crate::graphql::limits::text_cost(crate::domain::editing::MAX_TEXT)")]
     async fn hu_remarks(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
         let (round, committee) = round_and_committee(ctx, self.0).await?;
         let phase = RoundPhase::parse(&round.phase).ok_or(ApiError::Internal)?;
@@ -660,6 +698,8 @@ pub struct ProposalChange {
     /// The reason given.
     pub reason: Option<String>,
     /// Every field that changed.
+    /// At most 100 entries.
+    #[graphql(complexity = "crate::domain::bounds::MAX_FIELD_CHANGES * child_complexity + 1")]
     pub changes: Vec<FieldChange>,
 }
 
@@ -702,6 +742,8 @@ pub struct ProposalVersion {
     /// Status.
     pub status: Option<ProposalStatus>,
     /// Figures per year, with the net change computed from the lines as they were.
+    /// At most 10 entries.
+    #[graphql(complexity = "crate::domain::bounds::MAX_ROUND_YEARS * child_complexity + 1")]
     pub years: Vec<ProposalVersionYear>,
 }
 
@@ -717,6 +759,8 @@ pub struct ProposalVersionYear {
     /// Stated net change, kroner.
     pub stated_net_change: Option<Decimal>,
     /// The lines.
+    /// At most 3 entries.
+    #[graphql(complexity = "crate::domain::bounds::MAX_LINE_KINDS * child_complexity + 1")]
     pub lines: Vec<ProposalVersionLine>,
     /// Samlet ændring (netto) from the lines, kroner.
     pub net_change: Decimal,
@@ -745,6 +789,7 @@ fn history_entry(row: entity::proposal_history::Model) -> ProposalChange {
         reason: row.reason,
         changes: changes
             .into_iter()
+            .take(crate::domain::bounds::MAX_FIELD_CHANGES)
             .map(|c| FieldChange {
                 field: c.field,
                 before: c.before,

@@ -112,6 +112,10 @@ impl Committee {
     }
 
     /// The committee's policy areas (politikområder).
+    /// At most 15 entries (enforced when written).
+    #[graphql(
+        complexity = "crate::domain::bounds::MAX_POLICY_AREAS_PER_COMMITTEE * child_complexity + 1"
+    )]
     async fn policy_areas(&self, ctx: &Context<'_>) -> Result<Vec<PolicyArea>> {
         Ok(loader(ctx)?
             .load_one(PolicyAreasOfCommittee(self.0.id))
@@ -124,6 +128,8 @@ impl Committee {
 
     /// The committee's budget in a round as printed in the budget notes: per year the total
     /// ("I alt"), its policy areas as parts, and "heraf serviceudgifter".
+    /// At most 11 entries (the round's years and the year before).
+    #[graphql(complexity = "crate::domain::bounds::MAX_BUDGET_YEARS * child_complexity + 1")]
     async fn budget(
         &self,
         ctx: &Context<'_>,
@@ -139,6 +145,8 @@ impl Committee {
 
     /// Every year where a printed total of the committee differs from the sum of its
     /// printed parts (rounding differences, "afrundingsdifferencer").
+    /// At most 22 entries (two lines per year).
+    #[graphql(complexity = "crate::domain::bounds::MAX_BUDGET_YEARS * child_complexity + 1 * 2")]
     async fn budget_differences(
         &self,
         ctx: &Context<'_>,
@@ -179,6 +187,8 @@ impl PolicyArea {
 
     /// The area's budget in a round as printed: per year the total, the breakdown lines
     /// as parts, and "heraf serviceudgifter".
+    /// At most 11 entries (the round's years and the year before).
+    #[graphql(complexity = "crate::domain::bounds::MAX_BUDGET_YEARS * child_complexity + 1")]
     async fn budget(
         &self,
         ctx: &Context<'_>,
@@ -199,6 +209,8 @@ impl PolicyArea {
     }
 
     /// Every year where the printed total differs from the sum of the printed breakdown.
+    /// At most 22 entries (two lines per year).
+    #[graphql(complexity = "crate::domain::bounds::MAX_BUDGET_YEARS * child_complexity + 1 * 2")]
     async fn budget_differences(
         &self,
         ctx: &Context<'_>,
@@ -219,6 +231,8 @@ impl PolicyArea {
     }
 
     /// Quantities and assumptions (mængder og forudsætninger), e.g. recipients per year.
+    /// The first 50 at most (they come from the budget notes).
+    #[graphql(complexity = "crate::domain::bounds::MAX_QUANTITIES * child_complexity + 1")]
     async fn quantities(
         &self,
         ctx: &Context<'_>,
@@ -233,6 +247,7 @@ impl PolicyArea {
             .await?
             .unwrap_or_default()
             .into_iter()
+            .take(crate::domain::bounds::MAX_QUANTITIES)
             .map(Quantity::from)
             .collect())
     }

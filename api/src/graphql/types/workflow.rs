@@ -3,6 +3,7 @@
 use async_graphql::{ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::domain::bounds::MAX_REMARK_VERSIONS;
 use crate::domain::decisions::{CITY_COUNCIL, DecisionRecord, votes_text};
 use crate::domain::model::{AmendmentOutcome, DecisionOutcome, VotePosition};
 use crate::domain::remarks::Remark;
@@ -30,6 +31,7 @@ impl HuRemark {
     }
 
     /// The current text.
+    #[graphql(complexity = "crate::graphql::limits::text_cost(crate::domain::remarks::MAX_REMARK)")]
     async fn body(&self) -> &str {
         self.0.versions.last().map_or("", |v| v.body.as_str())
     }
@@ -44,11 +46,14 @@ impl HuRemark {
         self.0.remark.updated_at
     }
 
-    /// Every version, oldest first.
+    /// The versions, oldest first: the newest 20 at most, older ones are left out (edits are
+    /// not limited, the answer is).
+    #[graphql(complexity = "MAX_REMARK_VERSIONS * child_complexity + 1")]
     async fn versions(&self) -> Vec<HuRemarkVersion> {
-        self.0
-            .versions
+        let versions = &self.0.versions;
+        versions
             .iter()
+            .skip(versions.len().saturating_sub(MAX_REMARK_VERSIONS))
             .map(|v| HuRemarkVersion {
                 version: v.version,
                 body: v.body.clone(),
@@ -65,6 +70,9 @@ pub struct HuRemarkVersion {
     /// Version number.
     pub version: i32,
     /// The text of this version.
+    #[graphql(
+        complexity = "crate::graphql::limits::text_cost(crate::domain::remarks::MAX_REMARK)"
+    )]
     pub body: String,
     /// When it was written.
     pub edited_at: DateTime<Utc>,
@@ -104,11 +112,16 @@ impl Decision {
     }
 
     /// The decision's text.
+    #[graphql(
+        complexity = "crate::graphql::limits::text_cost(crate::domain::decisions::MAX_DECISION_TEXT)"
+    )]
     async fn text(&self) -> &str {
         &self.0.decision.text
     }
 
     /// Votes per party.
+    /// At most 30 entries (enforced when written).
+    #[graphql(complexity = "crate::domain::bounds::MAX_VOTES * child_complexity + 1")]
     async fn votes(&self) -> Vec<Vote> {
         self.0
             .votes
@@ -127,6 +140,8 @@ impl Decision {
     }
 
     /// Amendments (ændringsforslag) put forward.
+    /// At most 20 entries (enforced when written).
+    #[graphql(complexity = "crate::domain::bounds::MAX_AMENDMENTS * child_complexity + 1")]
     async fn amendments(&self) -> Vec<Amendment> {
         self.0
             .amendments
