@@ -38,6 +38,12 @@ pub struct Config {
     pub max_complexity: usize,
     /// HTTP worker threads.
     pub workers: usize,
+    /// How long a WebSocket may stay open without `connection_init` (closed with 4408).
+    pub ws_init_timeout: std::time::Duration,
+    /// Most operations one WebSocket runs at once; one more is refused with an `error`.
+    pub ws_max_subscriptions: usize,
+    /// Most WebSockets one server holds open; one more is closed with 1013 (try again later).
+    pub ws_max_sockets: usize,
 }
 
 /// The embedded default database: a file next to where the server runs.
@@ -57,6 +63,9 @@ impl Default for Config {
             max_depth: 12,
             max_complexity: 20_000,
             workers: 2,
+            ws_init_timeout: std::time::Duration::from_secs(10),
+            ws_max_subscriptions: 20,
+            ws_max_sockets: 1000,
         }
     }
 }
@@ -105,6 +114,13 @@ impl Config {
         config.workers = number("PRIORITERING_WORKERS")?
             .unwrap_or(config.workers)
             .max(1);
+        if let Some(seconds) = number("PRIORITERING_WS_INIT_TIMEOUT_SECONDS")? {
+            config.ws_init_timeout = std::time::Duration::from_secs(seconds.max(1) as u64);
+        }
+        config.ws_max_subscriptions =
+            number("PRIORITERING_WS_MAX_SUBSCRIPTIONS")?.unwrap_or(config.ws_max_subscriptions);
+        config.ws_max_sockets =
+            number("PRIORITERING_WS_MAX_SOCKETS")?.unwrap_or(config.ws_max_sockets);
         Ok(config)
     }
 }

@@ -62,6 +62,7 @@ pub fn serve(
         exports: std::sync::Arc::new(tokio::sync::Semaphore::new(
             http::CONCURRENT_SNAPSHOT_EXPORTS,
         )),
+        sockets: http::Sockets::new(config),
     });
     let max_body = config.max_body_bytes;
     let server = HttpServer::new(move || {
