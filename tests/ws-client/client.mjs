@@ -58,6 +58,20 @@ async function follow() {
   }
 }
 
+// The pattern the README showed before: graphql-ws's own retry resubscribes after a restart
+// with the variables of the first subscribe, so items after that cursor come again. Kept to
+// show why the README's pattern is what it is (MODE=naive).
+function naive() {
+  client().subscribe(
+    { query: FEED, variables: { round: env.ROUND, after: env.AFTER || null } },
+    {
+      next: ({ data }) => print({ event: "item", ...data.approvedChangeAppended }),
+      error: (error) => print({ event: "interrupted", ...closeOf(error) }),
+      complete: () => print({ event: "complete" }),
+    },
+  );
+}
+
 async function once() {
   const keepAlive = Number(env.KEEP_ALIVE_MS || 0);
   const single = client({ retryAttempts: 0, keepAlive });
@@ -84,4 +98,5 @@ async function once() {
 }
 
 if (env.MODE === "follow") await follow();
+else if (env.MODE === "naive") naive();
 else await once();
