@@ -456,7 +456,8 @@ impl Connection {
             Incoming::Text(text) => text,
             Incoming::Binary => return Err(binary()),
             Incoming::Ping(bytes) => {
-                return self.session.pong(&bytes).await.map_err(|_| Close::Silently);
+                let pong = tokio::time::timeout(SEND_TIMEOUT, self.session.pong(&bytes)).await;
+                return pong.ok().and_then(Result::ok).ok_or(Close::Silently);
             }
             Incoming::Close => return Err(Close::Normally),
         };
