@@ -61,6 +61,12 @@ pub struct Config {
     pub introspection: bool,
     /// Most root fields in one operation, aliases included: each is a query of its own.
     pub max_root_fields: u64,
+    /// How long a WebSocket may stay open without `connection_init` (closed with 4408).
+    pub ws_init_timeout: std::time::Duration,
+    /// Most operations one WebSocket runs at once; one more is refused with an `error`.
+    pub ws_max_subscriptions: usize,
+    /// Most WebSockets one server holds open; one more is closed with 1013 (try again later).
+    pub ws_max_sockets: usize,
 }
 
 /// The embedded default database: a file next to where the server runs.
@@ -88,6 +94,9 @@ impl Default for Config {
             cors_origins: Vec::new(),
             introspection: true,
             max_root_fields: 20,
+            ws_init_timeout: std::time::Duration::from_secs(10),
+            ws_max_subscriptions: 20,
+            ws_max_sockets: 1000,
         }
     }
 }
@@ -159,6 +168,13 @@ impl Config {
         config.introspection = flag("PRIORITERING_INTROSPECTION")?.unwrap_or(true);
         config.max_root_fields =
             number("PRIORITERING_MAX_ROOT_FIELDS")?.map_or(config.max_root_fields, |n| n as u64);
+        if let Some(seconds) = number("PRIORITERING_WS_INIT_TIMEOUT_SECONDS")? {
+            config.ws_init_timeout = std::time::Duration::from_secs(seconds.max(1) as u64);
+        }
+        config.ws_max_subscriptions =
+            number("PRIORITERING_WS_MAX_SUBSCRIPTIONS")?.unwrap_or(config.ws_max_subscriptions);
+        config.ws_max_sockets =
+            number("PRIORITERING_WS_MAX_SOCKETS")?.unwrap_or(config.ws_max_sockets);
         Ok(config)
     }
 }

@@ -66,6 +66,7 @@ pub fn serve(
         ),
         max_body_bytes: config.max_body_bytes,
         body_timeout: config.body_timeout,
+        sockets: http::Sockets::new(config),
     });
     let max_body = config.max_body_bytes;
     let cors = http::cors::Cors::new(&config.cors_origins);

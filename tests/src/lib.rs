@@ -27,6 +27,7 @@ pub struct TestApp {
     auth: api::auth::token::AuthConfig,
     database: Arc<TestDatabase>,
     config: Config,
+    server: actix_web::dev::ServerHandle,
 }
 
 /// A client's WebSocket to `/graphql`.
@@ -44,6 +45,30 @@ impl Socket {
             .expect("send");
     }
 
+    /// Sends one raw frame (a fragment, binary, ping); `false` once the connection is gone.
+    pub async fn send_frame(&mut self, message: awc::ws::Message) -> bool {
+        use futures_util::SinkExt;
+        self.framed.send(message).await.is_ok()
+    }
+
+    /// The close the server sent within `wait`, skipping other messages: `(code, reason)`;
+    /// `None` when none came.
+    pub async fn closed(&mut self, wait: std::time::Duration) -> Option<(u16, String)> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let message = self.next(left).await?;
+            if message["type"] == "close" {
+                return Some((
+                    message["code"]
+                        .as_u64()
+                        .and_then(|c| u16::try_from(c).ok())?,
+                    message["reason"].as_str().unwrap_or_default().to_owned(),
+                ));
+            }
+        }
+    }
+
     /// Starts a subscription with id `id`.
     pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
         self.send(json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } }))
@@ -59,7 +84,11 @@ impl Socket {
             let frame = tokio::time::timeout_at(deadline, self.framed.next())
                 .await
                 .ok()??;
-            match frame.expect("a frame") {
+            // A connection the server dropped reads as a close without a code.
+            let Ok(frame) = frame else {
+                return Some(json!({ "type": "close", "code": 1006, "reason": "" }));
+            };
+            match frame {
                 awc::ws::Frame::Text(bytes) => {
                     return Some(serde_json::from_slice(&bytes).expect("JSON message"));
                 }
@@ -185,6 +214,7 @@ impl TestApp {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("address").port();
         let server = api::serve(db.clone(), &config, listener).expect("serve");
+        let handle = server.handle();
         actix_web::rt::spawn(server);
 
         Self {
@@ -197,6 +227,7 @@ impl TestApp {
                 .finish(),
             database: Arc::new(database),
             config,
+            server: handle,
         }
     }
 
@@ -207,6 +238,7 @@ impl TestApp {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("address").port();
         let server = api::serve(db.clone(), &self.config, listener).expect("serve");
+        let handle = server.handle();
         actix_web::rt::spawn(server);
         Self {
             address: format!("http://127.0.0.1:{port}"),
@@ -218,7 +250,64 @@ impl TestApp {
                 .finish(),
             database: self.database.clone(),
             config: self.config.clone(),
+            server: handle,
         }
+    }
+
+    /// Stops the server as a crash would: open connections (sockets too) are dropped, not
+    /// drained. [`TestApp::start_again`] brings it back on the same port and database.
+    pub async fn stop(&self) {
+        self.server.stop(false).await;
+    }
+
+    /// Starts the stopped server again on the same port and database, as a restarted
+    /// process: a pool and process state of its own, the same configuration.
+    pub async fn start_again(&mut self) {
+        let port = self
+            .address
+            .rsplit_once(':')
+            .and_then(|(_, port)| port.parse::<u16>().ok())
+            .expect("a port");
+        let mut listener = None;
+        for _ in 0..50 {
+            match std::net::TcpListener::bind(("127.0.0.1", port)) {
+                Ok(bound) => {
+                    listener = Some(bound);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+            }
+        }
+        let listener = listener.expect("the port free again within 5 s");
+        let db = api::db::connect(&self.database.url).await.expect("connect");
+        let server = api::serve(db, &self.config, listener).expect("serve");
+        self.server = server.handle();
+        actix_web::rt::spawn(server);
+    }
+
+    /// Opens a socket to `/graphql` offering `protocols`, and sends nothing; the status of a
+    /// refused handshake otherwise.
+    pub async fn open_socket(&self, protocols: &[&str]) -> Result<Socket, u16> {
+        let url = format!("{}/graphql", self.address.replace("http://", "ws://"));
+        let mut request = self.client.ws(url);
+        if !protocols.is_empty() {
+            request = request.protocols(protocols);
+        }
+        match request.connect().await {
+            Ok((_, framed)) => Ok(Socket { framed }),
+            Err(awc::error::WsClientError::InvalidResponseStatus(status)) => Err(status.as_u16()),
+            Err(error) => panic!("websocket: {error}"),
+        }
+    }
+
+    /// The configuration the server runs with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The server's `ws://…/graphql` URL.
+    pub fn ws_url(&self) -> String {
+        format!("{}/graphql", self.address.replace("http://", "ws://"))
     }
 
     /// Opens a subscription socket (graphql-transport-ws) and sends `connection_init` with
@@ -643,5 +732,98 @@ impl TestApp {
             .url
             .replacen(&target.port().to_string(), &proxy.port.to_string(), 1);
         (Self::spawn_on(database, Some(through), adjust).await, proxy)
+    }
+}
+
+/// The `graphql-ws` npm client (tests/ws-client/client.mjs) run by Node, as an integration
+/// would run it; it prints one JSON object per line, read here. Killed when dropped.
+pub struct NodeClient {
+    child: std::process::Child,
+    lines: tokio::sync::mpsc::UnboundedReceiver<Value>,
+}
+
+/// Where the npm package of the client lives.
+fn ws_client_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ws-client")
+}
+
+/// Installs the client's packages once per test run (`npm ci`) when they are missing. Fails
+/// the test, never skips it, without Node.
+fn install_ws_client() {
+    static INSTALLED: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
+    let mut installed = INSTALLED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if *installed {
+        return;
+    }
+    let dir = ws_client_dir();
+    let version = std::process::Command::new("node").arg("--version").output();
+    assert!(
+        version.is_ok_and(|output| output.status.success()),
+        "Node.js (20 or later) is required for the WebSocket client tests: install it \
+         (.ci/run does) so that `node` is on PATH"
+    );
+    if !dir.join("node_modules/graphql-ws").is_dir() {
+        let status = std::process::Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir)
+            .status()
+            .expect("npm (comes with Node.js) is required to install tests/ws-client");
+        assert!(status.success(), "`npm ci` in {} failed", dir.display());
+    }
+    *installed = true;
+}
+
+impl NodeClient {
+    /// Starts the client with these environment variables (see client.mjs).
+    pub fn start(env: &[(&str, &str)]) -> Self {
+        use std::io::BufRead;
+        install_ws_client();
+        let mut child = std::process::Command::new("node")
+            .arg(ws_client_dir().join("client.mjs"))
+            .envs(env.iter().copied())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("start node");
+        let stdout = child.stdout.take().expect("stdout");
+        let (sender, lines) = tokio::sync::mpsc::unbounded_channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let value = serde_json::from_str(&line)
+                    .unwrap_or_else(|_| json!({ "event": "output", "line": line }));
+                if sender.send(value).is_err() {
+                    break;
+                }
+            }
+        });
+        Self { child, lines }
+    }
+
+    /// The next line the client printed within `wait`; `None` when none came (or it ended).
+    pub async fn next(&mut self, wait: std::time::Duration) -> Option<Value> {
+        tokio::time::timeout(wait, self.lines.recv()).await.ok()?
+    }
+
+    /// The next line whose `event` is `event` within `wait`, skipping others.
+    pub async fn next_event(&mut self, event: &str, wait: std::time::Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let line = self.next(left).await?;
+            if line["event"] == event {
+                return Some(line);
+            }
+        }
+    }
+}
+
+impl Drop for NodeClient {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

@@ -351,7 +351,10 @@ impl AuthConfig {
                 .map(short),
             roles,
             committees,
-            expires_at: claims.get("exp").and_then(Value::as_i64),
+            expires_at: claims.get("exp").and_then(|exp| {
+                exp.as_i64()
+                    .or_else(|| exp.as_f64().map(|exp| exp.floor() as i64))
+            }),
         }
     }
 
@@ -506,4 +509,37 @@ fn describe(kind: &ErrorKind) -> String {
         _ => "malformed token",
     }
     .to_owned()
+}
+
+#[cfg(test)]
+mod expiry_tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// A development token with `exp` exactly as given.
+    fn signed_with_exp(exp: Value) -> String {
+        let claims = json!({ "sub": "float.exp", "roles": ["admin"], "exp": exp });
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(DEVELOPMENT_SECRET.as_bytes()),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn an_exp_sent_as_a_float_is_read_as_the_whole_second_before_it() {
+        let exp = jsonwebtoken::get_current_timestamp() + 600;
+        let verified = AuthConfig::development().verify(&signed_with_exp(json!(exp as f64 + 0.5)));
+        // Read as a whole second, never later: the socket and subscriptions end on time.
+        assert_eq!(verified.unwrap().expires_at, Some(exp as i64));
+    }
+
+    #[test]
+    fn a_float_exp_in_the_past_is_refused_like_an_integer_one() {
+        let past = jsonwebtoken::get_current_timestamp() as f64 - 3600.5;
+        let refused = AuthConfig::development().verify(&signed_with_exp(json!(past)));
+        assert_eq!(refused, Err("token expired".to_owned()));
+    }
 }

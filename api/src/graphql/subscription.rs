@@ -143,7 +143,9 @@ fn follow<F: Follower>(follower: F) -> impl Stream<Item = Result<F::Item>> {
 }
 
 /// When a subscriber's token expires: its subscriptions end then, with UNAUTHENTICATED, and
-/// it reconnects with a fresh token (resuming the feed from its cursor).
+/// it reconnects with a fresh token (resuming the feed from its cursor). The socket itself
+/// closes with 4403 at the same moment (http/websocket.rs); this ends a subscription on its
+/// own wherever the schema is served without that socket.
 #[derive(Clone, Copy)]
 struct Expiry(Option<tokio::time::Instant>);
 

@@ -4,11 +4,11 @@
 pub mod cors;
 mod export;
 mod request_id;
+mod websocket;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::http::GraphiQLSource;
-use async_graphql_actix_web::GraphQLSubscription;
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 
@@ -18,6 +18,7 @@ use crate::graphql::{AppSchema, request_data};
 
 pub use export::{CONCURRENT_SNAPSHOT_EXPORTS, ExportSlots};
 pub use request_id::request_id;
+pub use websocket::Sockets;
 
 /// What every handler shares.
 pub struct AppState {
@@ -36,6 +37,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// How long a request body may take to arrive.
     pub body_timeout: std::time::Duration,
+    /// WebSocket limits, and the sockets open now.
+    pub sockets: Sockets,
 }
 
 /// Routes of the app.
@@ -185,7 +188,7 @@ async fn graphql_get(
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.eq_ignore_ascii_case("websocket"));
     if upgrade {
-        return subscriptions(&state, &request, payload);
+        return websocket::subscriptions(&state, &request, payload);
     }
     if !request.query_string().contains("query=") {
         return graphiql(&state);
@@ -200,64 +203,6 @@ async fn graphql_get(
             .json(error_body("BAD_USER_INPUT", "mutations are sent with POST")),
         Ok(graphql_request) => execute(&state, viewer, graphql_request).await,
         Err(error) => not_a_request(&error.to_string()),
-    }
-}
-
-/// Subscriptions over WebSocket (graphql-transport-ws, or the older graphql-ws). The token
-/// comes in `connection_init`: `{"Authorization": "Bearer …"}` (any case) or `{"token":
-/// "…"}`; none is anonymous, an invalid one closes the socket with the reason.
-fn subscriptions(state: &AppState, request: &HttpRequest, payload: web::Payload) -> HttpResponse {
-    let auth = state.auth.clone();
-    let db = state.db.clone();
-    let started = GraphQLSubscription::new(state.schema.clone())
-        .on_connection_init(move |init| async move {
-            let viewer = viewer_from_init(&auth, &init).map_err(|why| {
-                tracing::info!(%why, "subscription token refused");
-                async_graphql::Error::new(format!("not authenticated: {why}"))
-            })?;
-            let (viewer, loader) = request_data(&db, viewer);
-            // One connection lives long: every event reads fresh data.
-            loader.enable_all_cache(false);
-            let mut data = async_graphql::Data::default();
-            data.insert(viewer);
-            data.insert(loader);
-            Ok(data)
-        })
-        .start(request, payload);
-    match started {
-        Ok(response) => response,
-        Err(error) => {
-            let response = error.error_response();
-            HttpResponse::build(response.status()).json(error_body(
-                "BAD_USER_INPUT",
-                "a WebSocket for subscriptions speaks graphql-transport-ws (Sec-WebSocket-Protocol)",
-            ))
-        }
-    }
-}
-
-/// The caller named in a `connection_init` payload.
-fn viewer_from_init(auth: &AuthConfig, init: &serde_json::Value) -> Result<Viewer, String> {
-    let field = init.as_object().and_then(|fields| {
-        fields
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case("authorization") || key == &"token")
-            .map(|(key, value)| (key.clone(), value.clone()))
-    });
-    let Some((key, value)) = field else {
-        return Ok(Viewer::anonymous());
-    };
-    let text = value.as_str().unwrap_or_default().trim();
-    let token = if key == "token" {
-        Some(text)
-    } else {
-        text.strip_prefix("Bearer ")
-            .or_else(|| text.strip_prefix("bearer "))
-            .map(str::trim)
-    };
-    match token.filter(|token| !token.is_empty()) {
-        Some(token) => auth.verify(token),
-        None => Err("expected \"Authorization\": \"Bearer <token>\" in connection_init".to_owned()),
     }
 }
 
