@@ -521,16 +521,7 @@ impl TestApp {
             .expect("the whole body");
         Download {
             status: response.status().as_u16(),
-            headers: response
-                .headers()
-                .iter()
-                .map(|(name, value)| {
-                    (
-                        name.as_str().to_owned(),
-                        value.to_str().unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect(),
+            headers: headers_of(&response),
             body: body.to_vec(),
         }
     }
@@ -545,6 +536,20 @@ impl TestApp {
             .await;
         data["round"]["id"].as_str().expect("round id").to_owned()
     }
+}
+
+/// A response's headers as (lower-case name, value) pairs, in the order received.
+pub fn headers_of<S>(response: &awc::ClientResponse<S>) -> Vec<(String, String)> {
+    response
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                value.to_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
 }
 
 /// A whole HTTP response: status, headers (names lower-case) and body bytes.

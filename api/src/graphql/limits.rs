@@ -64,9 +64,22 @@ impl Extension for RequestLimitsExtension {
 
 /// A request error the client caused.
 fn user_error(message: &str) -> ServerError {
-    let mut error = ServerError::new(message, None);
+    bad_input(message, None, None)
+}
+
+/// A request error of the client's, refused before anything runs: BAD_USER_INPUT, with the
+/// place in the document and the path of the argument or variable concerned when known.
+pub(crate) fn bad_input(
+    message: impl Into<String>,
+    pos: Option<async_graphql::Pos>,
+    field: Option<Vec<String>>,
+) -> ServerError {
+    let mut error = ServerError::new(message, pos);
     let mut extensions = ErrorExtensionValues::default();
     extensions.set("code", "BAD_USER_INPUT");
+    if let Some(field) = field {
+        extensions.set("field", field);
+    }
     error.extensions = Some(extensions);
     error
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ErrorExtensionValues, Pos, ServerError, ServerResult, Value, Variables};
+use async_graphql::{Pos, ServerError, ServerResult, Value, Variables};
 
 /// The extension that refuses NUL characters; added to the schema in `build_schema`.
 pub struct NoNulCharacters;
@@ -155,13 +155,9 @@ fn prefixed(head: String, mut path: Vec<String>) -> Vec<String> {
 }
 
 fn refusal(what: String, field: Vec<String>, pos: Option<Pos>) -> ServerError {
-    let mut error = ServerError::new(
+    crate::graphql::limits::bad_input(
         format!("{what} holds a NUL character (U+0000), which no text may contain"),
         pos,
-    );
-    let mut extensions = ErrorExtensionValues::default();
-    extensions.set("code", "BAD_USER_INPUT");
-    extensions.set("field", field);
-    error.extensions = Some(extensions);
-    error
+        Some(field),
+    )
 }

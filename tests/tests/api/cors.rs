@@ -78,16 +78,7 @@ async fn post_from(app: &TestApp, origin: &str) -> Answer {
 fn answer<S>(response: &awc::ClientResponse<S>) -> Answer {
     Answer {
         status: response.status().as_u16(),
-        headers: response
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_owned(),
-                    value.to_str().unwrap_or_default().to_owned(),
-                )
-            })
-            .collect(),
+        headers: tests::headers_of(response),
     }
 }
 
